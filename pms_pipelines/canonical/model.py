@@ -1,0 +1,231 @@
+"""The canonical model v1: one envelope for every PMS record, and the four entities.
+
+This module is the contract between integrations (producers) and the consumer. It
+imports nothing else from the project. Money is `Decimal` (serialised as a string),
+never float. Each enum keeps the provider's raw value beside the normalised one, so a
+value we do not know becomes `other` without losing information.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from pms_pipelines.canonical.currencies import ISO_4217
+
+SCHEMA_V1 = "pms.event/v1"
+
+Entity = Literal["property", "landlord", "tenant", "tenancy"]
+ENTITIES: tuple[str, ...] = ("property", "landlord", "tenant", "tenancy")
+Op = Literal["upsert", "delete"]
+
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
+
+PropertyType = Literal[
+    "house", "apartment", "townhouse", "condo", "room", "commercial", "other"
+]
+PropertyStatus = Literal["active", "inactive", "other"]
+RentFrequency = Literal[
+    "weekly", "fortnightly", "four_weekly", "monthly", "bimonthly", "quarterly",
+    "half_yearly", "yearly", "one_time", "other",
+]
+TenancyStatus = Literal["pending", "future", "active", "ended", "cancelled", "other"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Address(_Record):
+    line1: Text | None = None
+    line2: Text | None = None
+    line3: Text | None = None
+    city: Text | None = None
+    region: Text | None = None
+    postcode: Text | None = None
+    country: CountryCode | None = None
+
+
+class Contact(_Record):
+    email: Text | None = None
+    phone: Text | None = None
+
+
+class Property(_Record):
+    """A lettable dwelling: a Buildium/Propertyware unit, a Reapit property, a PropertyMe lot."""
+
+    name: Text | None = None
+    address: Address
+    property_type: PropertyType
+    property_type_raw: Text | None = None
+    bedrooms: Annotated[int, Field(ge=0, le=100)] | None = None
+    status: PropertyStatus
+    status_raw: Text | None = None
+    landlord_ids: tuple[Key, ...] = ()
+
+
+class Landlord(_Record):
+    kind: Literal["person", "company"]
+    first_name: Text | None = None
+    last_name: Text | None = None
+    company_name: Text | None = None
+    contact: Contact = Contact()
+    address: Address | None = None
+
+
+class Tenant(_Record):
+    first_name: Text | None = None
+    last_name: Text | None = None
+    date_of_birth: date | None = None
+    contact: Contact = Contact()
+
+
+class Tenancy(_Record):
+    property_id: Key
+    tenant_ids: tuple[Key, ...] = ()
+    start_date: date | None = None
+    end_date: date | None = None
+    move_in_date: date | None = None
+    move_out_date: date | None = None
+    is_periodic: bool
+    rent_amount: Money | None = None
+    rent_currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    rent_frequency: RentFrequency
+    rent_frequency_raw: Text | None = None
+    deposit_amount: Money | None = None
+    status: TenancyStatus
+    status_raw: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Tenancy:
+        if self.rent_currency is not None and self.rent_currency not in ISO_4217:
+            raise ValueError(f"rent_currency {self.rent_currency!r} is not an ISO-4217 code")
+        if self.rent_amount is not None and self.rent_currency is None:
+            raise ValueError("rent_amount needs rent_currency")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+RECORD_TYPES: dict[str, type[_Record]] = {
+    "property": Property,
+    "landlord": Landlord,
+    "tenant": Tenant,
+    "tenancy": Tenancy,
+}
+CanonicalRecord = Union[Property, Landlord, Tenant, Tenancy]
+
+
+class Event(BaseModel):
+    """The envelope published to the stream, one per observation of one record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_: Literal["pms.event/v1"] = Field(SCHEMA_V1, alias="schema")
+    event_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+    op: Op
+    entity: Entity
+    source: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+    agency_id: Key
+    source_id: Key
+    version: Annotated[int, Field(ge=0)]
+    observed_at: datetime
+    source_updated_at: datetime | None = None
+    data: CanonicalRecord | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_data(cls, values: object) -> object:
+        # Pick the record type from `entity`, so a tenancy can never validate as a tenant.
+        if isinstance(values, dict) and isinstance(values.get("data"), dict):
+            record_type = RECORD_TYPES.get(values.get("entity"))  # type: ignore[arg-type]
+            if record_type is not None:
+                values = {**values, "data": record_type.model_validate(values["data"])}
+        return values
+
+    @model_validator(mode="after")
+    def _op_matches_data(self) -> Event:
+        if self.op == "delete" and self.data is not None:
+            raise ValueError("a delete event carries no data")
+        if self.op == "upsert":
+            if self.data is None:
+                raise ValueError("an upsert event needs data")
+            if not isinstance(self.data, RECORD_TYPES[self.entity]):
+                raise ValueError(f"data is not a {self.entity}")
+        for name in ("observed_at", "source_updated_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError(f"{name} must carry a timezone")
+        if self.event_id != event_id_for(
+            self.source, self.agency_id, self.entity, self.source_id, self.op, self.data
+        ):
+            raise ValueError("event_id does not match the event's key and content")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The partition key: all events of one record land on one shard, in order."""
+        return record_key(self.source, self.agency_id, self.entity, self.source_id)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode()
+
+
+def record_key(source: str, agency_id: str, entity: str, source_id: str) -> str:
+    return f"{source}/{agency_id}/{entity}/{source_id}"
+
+
+def event_id_for(
+    source: str, agency_id: str, entity: str, source_id: str, op: str,
+    data: CanonicalRecord | None,
+) -> str:
+    """Deterministic from the key and the content, so a re-published record keeps its id."""
+    body = {
+        "key": record_key(source, agency_id, entity, source_id),
+        "op": op,
+        "data": None if data is None else data.model_dump(mode="json"),
+    }
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()[:32]
+
+
+def make_event(
+    *,
+    source: str,
+    agency_id: str,
+    entity: str,
+    source_id: str,
+    data: CanonicalRecord | None,
+    observed_at: datetime,
+    source_updated_at: datetime | None = None,
+) -> Event:
+    """Build an event; `data=None` makes a delete. The version is the observation time in µs."""
+    op = "delete" if data is None else "upsert"
+    observed_at = observed_at.astimezone(timezone.utc)
+    return Event(
+        schema=SCHEMA_V1,
+        event_id=event_id_for(source, agency_id, entity, source_id, op, data),
+        op=op,
+        entity=entity,
+        source=source,
+        agency_id=agency_id,
+        source_id=source_id,
+        version=version_at(observed_at),
+        observed_at=observed_at,
+        source_updated_at=source_updated_at,
+        data=data,
+    )
+
+
+def version_at(moment: datetime) -> int:
+    """Microseconds since the epoch: grows with every newer observation of a record."""
+    delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -1,0 +1,5 @@
+"""Shared fixtures: each lives in a module of `fixtures/` named after what it starts."""
+
+from pms_pipelines_tests.fixtures.aws import *  # noqa: F401,F403
+from pms_pipelines_tests.fixtures.postgres import *  # noqa: F401,F403
+from pms_pipelines_tests.fixtures.sandbox import *  # noqa: F401,F403
