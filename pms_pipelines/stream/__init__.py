@@ -1,0 +1,1 @@
+"""The Kinesis stream: publishing and reading events as bytes and partition keys."""
