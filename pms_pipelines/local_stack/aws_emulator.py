@@ -1,0 +1,73 @@
+"""moto in server mode on loopback: the AWS APIs (Kinesis, Firehose, S3) of the local stack."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from pms_pipelines.stream.kinesis_client import aws_client
+
+# moto accepts any credentials; these only keep boto3 from looking for real ones.
+EMULATOR_ENV = {
+    "AWS_ACCESS_KEY_ID": "local-stack",
+    "AWS_SECRET_ACCESS_KEY": "local-stack",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+}
+
+
+@dataclass
+class RunningEmulator:
+    endpoint_url: str
+    server: ThreadedMotoServer
+
+    def env(self) -> dict[str, str]:
+        return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.endpoint_url}
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_moto(port: int = 0) -> RunningEmulator:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound_port = server.get_host_and_port()
+    return RunningEmulator(f"http://{host}:{bound_port}", server)
+
+
+def use_emulator(emulator: RunningEmulator) -> None:
+    """Point this process's boto3 clients at the emulator."""
+    os.environ.update(emulator.env())
+
+
+def create_stream(stream: str, shard_count: int, timeout_s: float = 30) -> None:
+    """Create the stream if missing and wait until it is ACTIVE."""
+    kinesis = aws_client("kinesis")
+    try:
+        kinesis.create_stream(StreamName=stream, ShardCount=shard_count)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    deadline = time.monotonic() + timeout_s
+    while kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"][
+        "StreamStatus"
+    ] != "ACTIVE":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"stream {stream} did not become ACTIVE in {timeout_s}s")
+        time.sleep(0.1)
+
+
+def create_bucket(bucket: str) -> None:
+    s3 = aws_client("s3")
+    try:
+        s3.create_bucket(
+            Bucket=bucket,
+            CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise

@@ -1,0 +1,43 @@
+"""Which environment we run in, and the settings read from it: the one place that asks.
+
+`PMS_ENV` is `local` (default: moto, embedded Postgres, sandboxes) or `prod` (AWS).
+Secrets are never read here; resources take them through Dagster's `EnvVar`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+ENVIRONMENTS = ("local", "prod")
+
+
+def environment() -> str:
+    env = os.environ.get("PMS_ENV", "local")
+    if env not in ENVIRONMENTS:
+        raise ValueError(f"PMS_ENV must be one of {ENVIRONMENTS}, not {env!r}")
+    return env
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """Cadences, tuned per environment: locally fast enough to watch, in AWS cheap."""
+
+    incremental_cron: str
+    full_cron: str
+    consumer_interval_s: int
+    agency_interval_s: int
+    consume_max_records: int
+
+
+def schedules() -> Schedules:
+    local = environment() == "local"
+    return Schedules(
+        incremental_cron=os.environ.get(
+            "PMS_INCREMENTAL_CRON", "* * * * *" if local else "*/15 * * * *"
+        ),
+        full_cron=os.environ.get("PMS_FULL_CRON", "0 2 * * *"),
+        consumer_interval_s=int(os.environ.get("PMS_CONSUMER_INTERVAL_S", "10" if local else "30")),
+        agency_interval_s=int(os.environ.get("PMS_AGENCY_INTERVAL_S", "15" if local else "60")),
+        consume_max_records=int(os.environ.get("PMS_CONSUME_MAX_RECORDS", "50000")),
+    )
