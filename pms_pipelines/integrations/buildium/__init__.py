@@ -1,0 +1,16 @@
+"""The Buildium integration: client, mapping, pull and sandbox for the Buildium Open API."""
+
+from pms_pipelines.integrations.buildium.client import BUILDIUM_BASE_URL
+from pms_pipelines.integrations.buildium.pull import pull
+from pms_pipelines.integrations.kit import Integration
+
+INTEGRATION = Integration(
+    name="buildium",
+    entities=("property", "landlord", "tenant", "tenancy"),
+    credential_fields=("client_id", "client_secret"),
+    default_base_url=BUILDIUM_BASE_URL,
+    pull=pull,
+    sandbox_module="pms_pipelines.integrations.buildium.sandbox",
+)
+
+__all__ = ["INTEGRATION"]

@@ -1,0 +1,217 @@
+"""Buildium records → canonical records: pure functions, one per entity.
+
+Inputs are the JSON objects exactly as the Buildium API returns them (`RentalUnitMessage`,
+`RentalMessage`, `RentalOwnerMessage`, `TenantMessage`, `LeaseMessage`, `RentMessage`).
+A record that cannot be mapped raises `MappingError` (or pydantic's `ValidationError`
+from the canonical model); `pull.py` turns both into `Rejected`.
+
+Enum tables (unknown values map to `other` with the raw value kept; see README.md):
+
+| Buildium `RentalSubType` | property_type |   | `RentCycle`  | rent_frequency |
+|---|---|---|---|---|
+| SingleFamily   | house      |   | Weekly       | weekly      |
+| CondoTownhome  | condo      |   | Every2Weeks  | fortnightly |
+| MultiFamily    | apartment  |   | Monthly      | monthly     |
+| Industrial, Office, Retail, ShoppingCenter | commercial | | Every2Months | bimonthly |
+| Storage, ParkingSpace | other | | Quarterly | quarterly |
+| (none; RentalType Commercial) | commercial | | Every6Months | half_yearly |
+| (none; RentalType Residential/None) | other | | Yearly | yearly |
+|   |   |   | OneTime      | one_time    |
+|   |   |   | Daily, None  | other       |
+
+`LeaseStatus`: Active → active, Future → future, Past → ended (Buildium has no
+pending/cancelled lease). `UnitBedrooms`: Studio → 0, OneBed…EightBed → 1…8,
+NineBedPlus → 9, NotSet/null/unknown → null. Rental `IsActive` → property status
+active/inactive (raw `Active`/`InActive`, Buildium's own filter values).
+
+Deletes: Buildium signals none for these records. An inactive rental stays an upsert
+with status `inactive`, a `Past` lease an upsert with status `ended`, an inactive owner
+an upsert; records that vanish are caught by the generic full-snapshot diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.integrations.buildium.countries import BUILDIUM_COUNTRY_TO_ISO
+
+Raw = Mapping[str, Any]
+
+
+class MappingError(ValueError):
+    """A Buildium record that cannot become a canonical record."""
+
+
+PROPERTY_TYPES: dict[str, str] = {
+    "SingleFamily": "house", "CondoTownhome": "condo", "MultiFamily": "apartment",
+    "Industrial": "commercial", "Office": "commercial", "Retail": "commercial",
+    "ShoppingCenter": "commercial", "Storage": "other", "ParkingSpace": "other",
+}
+RENT_FREQUENCIES: dict[str, str] = {
+    "Weekly": "weekly", "Every2Weeks": "fortnightly", "Monthly": "monthly",
+    "Every2Months": "bimonthly", "Quarterly": "quarterly", "Every6Months": "half_yearly",
+    "Yearly": "yearly", "OneTime": "one_time", "Daily": "other", "None": "other",
+}
+TENANCY_STATUSES: dict[str, str] = {"Active": "active", "Future": "future", "Past": "ended"}
+BEDROOMS: dict[str, int | None] = {
+    "NotSet": None, "Studio": 0, "OneBed": 1, "TwoBed": 2, "ThreeBed": 3, "FourBed": 4,
+    "FiveBed": 5, "SixBed": 6, "SevenBed": 7, "EightBed": 8, "NineBedPlus": 9,
+}
+# Which phone number becomes the contact phone: mobiles reach tenants best; never a fax.
+PHONE_PREFERENCE = ("Cell", "Personal", "Home", "Office", "Other", "NotSet")
+
+
+def map_property(unit: Raw, rental: Raw | None, landlord_ids: Iterable[str]) -> Property:
+    """A Buildium rental unit (plus its rental property) → a canonical property."""
+    if rental is None:
+        raise MappingError(f"rental property {unit.get('PropertyId')} of the unit not found")
+    subtype, rental_type = rental.get("RentalSubType"), rental.get("RentalType")
+    if subtype:
+        property_type = PROPERTY_TYPES.get(subtype, "other")
+    else:
+        property_type = "commercial" if rental_type == "Commercial" else "other"
+    address = map_address(unit.get("Address"))
+    if address is None or address.line1 is None:
+        address = map_address(rental.get("Address")) or Address()
+    name_parts = [_text(rental.get("Name")), _text(unit.get("UnitNumber"))]
+    is_active = rental.get("IsActive")
+    return Property(
+        name=" - ".join(p for p in name_parts if p) or None,
+        address=address,
+        property_type=property_type,
+        property_type_raw=subtype or rental_type,
+        bedrooms=BEDROOMS.get(unit.get("UnitBedrooms") or "NotSet"),
+        status={True: "active", False: "inactive"}.get(is_active, "other"),
+        status_raw={True: "Active", False: "InActive"}.get(is_active),
+        landlord_ids=tuple(sorted(set(landlord_ids), key=_id_order)),
+    )
+
+
+def map_landlord(owner: Raw) -> Landlord:
+    """A Buildium rental owner → a canonical landlord."""
+    is_company = bool(owner.get("IsCompany"))
+    return Landlord(
+        kind="company" if is_company else "person",
+        first_name=_text(owner.get("FirstName")),
+        last_name=_text(owner.get("LastName")),
+        company_name=_text(owner.get("CompanyName")),
+        contact=_contact(owner),
+        address=map_address(owner.get("Address")),
+    )
+
+
+def map_tenant(tenant: Raw) -> Tenant:
+    """A Buildium lease tenant → a canonical tenant."""
+    return Tenant(
+        first_name=_text(tenant.get("FirstName")),
+        last_name=_text(tenant.get("LastName")),
+        date_of_birth=_date(tenant.get("DateOfBirth")),
+        contact=_contact(tenant),
+    )
+
+
+def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
+    """A Buildium lease plus its rent schedules → a canonical tenancy.
+
+    Rent comes from the schedule in force `today` (else the latest started, else the
+    first upcoming); without any schedule, the lease's `AccountDetails.Rent` with
+    frequency `other`, because Buildium then says nothing about the cycle.
+    """
+    unit_id = lease.get("UnitId")
+    if not unit_id:
+        raise MappingError("lease has no UnitId")
+    details = lease.get("AccountDetails") or {}
+    schedule = current_rent(rents, today)
+    if schedule is not None:
+        amount = _money(schedule.get("TotalAmount"))
+        cycle = schedule.get("RentCycle")
+        frequency = RENT_FREQUENCIES.get(cycle, "other") if cycle else "other"
+    else:
+        amount, cycle, frequency = _money(details.get("Rent")), None, "other"
+    tenants = lease.get("Tenants") or []
+    tenant_ids = {str(t["Id"]) for t in tenants if t.get("Id")}
+    tenant_ids |= {str(t["Id"]) for t in lease.get("CurrentTenants") or [] if t.get("Id")}
+    move_ins = [d for d in (_date(t.get("MoveInDate")) for t in tenants) if d]
+    move_outs = [d for d in (_date(m.get("MoveOutDate")) for m in lease.get("MoveOutData") or [])
+                 if d]
+    status = lease.get("LeaseStatus")
+    return Tenancy(
+        property_id=str(unit_id),
+        tenant_ids=tuple(sorted(tenant_ids, key=_id_order)),
+        start_date=_date(lease.get("LeaseFromDate")),
+        end_date=_date(lease.get("LeaseToDate")),
+        move_in_date=min(move_ins) if move_ins else None,
+        move_out_date=max(move_outs) if move_outs else None,
+        # At-will and month-to-month leases roll on with no fixed end: periodic.
+        is_periodic=lease.get("LeaseType") == "AtWill" or lease.get("TermType") == "MonthToMonth",
+        rent_amount=amount,
+        rent_currency="USD" if amount is not None else None,  # Buildium accounts are in USD
+        rent_frequency=frequency,
+        rent_frequency_raw=cycle,
+        deposit_amount=_money(details.get("SecurityDeposit")),
+        status=TENANCY_STATUSES.get(status, "other") if status else "other",
+        status_raw=status,
+    )
+
+
+def current_rent(rents: Sequence[Raw], today: date) -> Raw | None:
+    """The rent schedule in force on `today`; else the latest started; else the first upcoming."""
+    dated = [(r, _date(r.get("StartDate")) or date.min, _date(r.get("EndDate"))) for r in rents]
+    in_force = [x for x in dated if x[1] <= today and (x[2] is None or x[2] >= today)]
+    started = [x for x in dated if x[1] <= today]
+    upcoming = sorted((x for x in dated if x[1] > today), key=lambda x: x[1])
+    for pool in (in_force, started):
+        if pool:
+            return max(pool, key=lambda x: (x[1], x[0].get("Id") or 0))[0]
+    return upcoming[0][0] if upcoming else None
+
+
+def map_address(raw: Raw | None) -> Address | None:
+    if not raw:
+        return None
+    country = raw.get("Country")
+    address = Address(
+        line1=_text(raw.get("AddressLine1")), line2=_text(raw.get("AddressLine2")),
+        line3=_text(raw.get("AddressLine3")), city=_text(raw.get("City")),
+        region=_text(raw.get("State")), postcode=_text(raw.get("PostalCode")),
+        country=BUILDIUM_COUNTRY_TO_ISO.get(country) if country else None,
+    )
+    return address if address != Address() else None
+
+
+def _contact(raw: Raw) -> Contact:
+    phones = {p.get("Type") or "NotSet": _text(p.get("Number"))
+              for p in reversed(raw.get("PhoneNumbers") or [])}
+    phone = next((phones[t] for t in PHONE_PREFERENCE if phones.get(t)), None)
+    return Contact(email=_text(raw.get("Email")) or _text(raw.get("AlternateEmail")), phone=phone)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise MappingError(f"not a date: {value!r}") from exc
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    # Through str(): Buildium sends JSON numbers; str keeps 1250.1 as 1250.1, not 1250.0999…
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _id_order(value: str) -> tuple[int, str]:
+    return (int(value), value) if value.isdigit() else (1 << 62, value)

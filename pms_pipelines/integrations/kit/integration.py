@@ -1,0 +1,50 @@
+"""The contract between one PMS integration and the rest of the platform.
+
+The Dagster layer only ever sees `Integration` objects from the registry: it builds a
+`PullRequest` per agency and entity, iterates `pull(...)`, publishes the events and
+keeps the `Rejected` records (never silently dropped) for the dead-letter path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pms_pipelines.canonical import Event
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """One pull of one entity for one agency."""
+
+    agency_id: str
+    entity: str
+    base_url: str
+    # repr=False: a PullRequest may end up in a log line or a Dagster error; secrets must not.
+    credentials: Mapping[str, str] = field(repr=False)
+    since: datetime | None  # None = full pull; else the provider's incremental filter
+    observed_at: datetime
+    progress: Callable[[str], None] | None = None  # called with a human line per page
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A provider record that could not be mapped; kept, never silently dropped."""
+
+    entity: str
+    source_id: str | None
+    reason: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Integration:
+    """Everything the platform needs to know about one PMS."""
+
+    name: str
+    entities: tuple[str, ...]
+    credential_fields: tuple[str, ...]
+    default_base_url: str
+    pull: Callable[[PullRequest], Iterator[Event | Rejected]]
+    sandbox_module: str  # dotted module exposing start_sandbox(...)
