@@ -1,0 +1,79 @@
+"""Turns a stream record's bytes into a canonical `Event`, or says precisely why not.
+
+The reason lands in the dead-letter table, where a person reads it: it names the first
+thing wrong (size, encoding, JSON, shape, schema version, fields) and stays short.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from pydantic import ValidationError
+
+from pms_pipelines.canonical.model import SCHEMA_V1, Event
+
+MAX_EVENT_BYTES = 1024 * 1024  # the Kinesis record limit; anything larger was not ours
+MAX_REASON_CHARS = 500
+KNOWN_SCHEMAS = (SCHEMA_V1,)
+
+
+class InvalidEvent(ValueError):
+    """The bytes are not a valid canonical event; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode_event(raw: bytes) -> Event:
+    """Decode and validate one record's bytes; raise `InvalidEvent` if they are not an event."""
+    if len(raw) > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"oversized: {len(raw)} bytes, the limit is {MAX_EVENT_BYTES}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidEvent(f"not UTF-8: invalid byte at offset {err.start}") from None
+    try:
+        # Decimal keeps money exact; NaN and Infinity are not JSON.
+        document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        raise InvalidEvent(
+            _clip(f"not JSON: {err.msg} at line {err.lineno} column {err.colno}")
+        ) from None
+    except (ValueError, RecursionError) as err:
+        raise InvalidEvent(_clip(f"not JSON: {err}")) from None
+    if not isinstance(document, dict):
+        raise InvalidEvent(f"not a JSON object: got {_json_type(document)}")
+    schema = document.get("schema")
+    if schema not in KNOWN_SCHEMAS:
+        shown = "missing" if "schema" not in document else repr(schema)[:80]
+        raise InvalidEvent(f"unknown schema version: {shown}, expected one of {KNOWN_SCHEMAS}")
+    try:
+        return Event.model_validate(document)
+    except ValidationError as err:
+        raise InvalidEvent(summarise_validation_error(err)) from None
+
+
+def summarise_validation_error(err: ValidationError) -> str:
+    """'invalid event: <field>: <message>; ...' without echoing the input values."""
+    problems = []
+    for error in err.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "event"
+        problems.append(f"{where}: {error['msg']}")
+    return _clip(f"invalid event: {'; '.join(problems)}")
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _json_type(value: object) -> str:
+    names = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+def _clip(reason: str) -> str:
+    if len(reason) <= MAX_REASON_CHARS:
+        return reason
+    return reason[: MAX_REASON_CHARS - 3] + "..."

@@ -1,0 +1,75 @@
+"""The agency registry: which agencies of which PMS we pull, and where their credentials live.
+
+`credentials_ref` names the secret (`env:BUILDIUM_ACME`, `secretsmanager:arn:...`); the
+secret itself is never stored here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+_COLUMNS = "pms, agency_id, display_name, credentials_ref, enabled, created_at, updated_at"
+_CREDENTIALS_REF = re.compile(r"^(env:[A-Z][A-Z0-9_]*|secretsmanager:arn:.+)$")
+
+
+@dataclass(frozen=True)
+class Agency:
+    pms: str
+    agency_id: str
+    display_name: str
+    credentials_ref: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def register_agency(
+    conn: psycopg.Connection,
+    pms: str,
+    agency_id: str,
+    *,
+    display_name: str,
+    credentials_ref: str,
+    enabled: bool = True,
+) -> Agency:
+    """Add an agency, or update its name, credentials reference and enabled flag."""
+    if not _CREDENTIALS_REF.match(credentials_ref):
+        # Refuse early and without echoing the value: it may be a pasted secret.
+        raise ValueError(
+            "credentials_ref must be env:<VARIABLE> or secretsmanager:<arn>, not a secret"
+        )
+    row = conn.execute(
+        "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref, enabled) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (pms, agency_id) DO UPDATE SET "
+        "display_name = EXCLUDED.display_name, credentials_ref = EXCLUDED.credentials_ref, "
+        f"enabled = EXCLUDED.enabled, updated_at = now() RETURNING {_COLUMNS}",
+        (pms, agency_id, display_name, credentials_ref, enabled),
+    ).fetchone()
+    assert row is not None
+    return Agency(*row)
+
+
+def list_agencies(
+    conn: psycopg.Connection, pms: str | None = None, enabled_only: bool = True
+) -> list[Agency]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM ingest.agency "
+        "WHERE (%(pms)s::text IS NULL OR pms = %(pms)s) AND (NOT %(enabled_only)s OR enabled) "
+        "ORDER BY pms, agency_id",
+        {"pms": pms, "enabled_only": enabled_only},
+    ).fetchall()
+    return [Agency(*row) for row in rows]
+
+
+def set_agency_enabled(conn: psycopg.Connection, pms: str, agency_id: str, enabled: bool) -> bool:
+    """Enable or disable an agency; False when it is not registered."""
+    cur = conn.execute(
+        "UPDATE ingest.agency SET enabled = %s, updated_at = now() "
+        "WHERE pms = %s AND agency_id = %s",
+        (enabled, pms, agency_id),
+    )
+    return cur.rowcount == 1

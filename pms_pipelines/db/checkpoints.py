@@ -1,0 +1,88 @@
+"""Per-shard checkpoints: the last sequence number whose batch is committed in Postgres.
+
+The consumer locks a shard's row for the whole batch transaction, so two runs on one
+shard serialise, and a checkpoint only ever moves forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+from pms_pipelines.stream.records import sequence_order
+
+_COLUMNS = "stream_name, shard_id, sequence_number, shard_ended, updated_at, run_id"
+
+
+@dataclass(frozen=True)
+class ShardCheckpoint:
+    stream_name: str
+    shard_id: str
+    sequence_number: str | None  # None: nothing consumed yet, read from the trim horizon
+    shard_ended: bool
+    updated_at: datetime
+    run_id: str | None
+
+
+class CheckpointBackwards(ValueError):
+    """Advancing would move a checkpoint to an earlier sequence number."""
+
+
+def read_checkpoints(conn: psycopg.Connection, stream: str) -> dict[str, ShardCheckpoint]:
+    """Every known shard of `stream`, by shard id."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM ingest.checkpoint WHERE stream_name = %s", (stream,)
+    ).fetchall()
+    return {row[1]: ShardCheckpoint(*row) for row in rows}
+
+
+def lock_checkpoint(conn: psycopg.Connection, stream: str, shard_id: str) -> ShardCheckpoint:
+    """Lock the shard's row until the transaction ends, creating it if missing."""
+    conn.execute(
+        "INSERT INTO ingest.checkpoint (stream_name, shard_id) VALUES (%s, %s) "
+        "ON CONFLICT DO NOTHING",
+        (stream, shard_id),
+    )
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM ingest.checkpoint "
+        "WHERE stream_name = %s AND shard_id = %s FOR UPDATE",
+        (stream, shard_id),
+    ).fetchone()
+    assert row is not None  # inserted above
+    return ShardCheckpoint(*row)
+
+
+def advance_checkpoint(
+    conn: psycopg.Connection,
+    stream: str,
+    shard_id: str,
+    sequence_number: str | None,
+    *,
+    shard_ended: bool,
+    run_id: str | None,
+) -> ShardCheckpoint:
+    """Move the checkpoint forward (None keeps the sequence number, e.g. to end a shard).
+
+    Raises `CheckpointBackwards` rather than move to an earlier sequence number. An ended
+    shard stays ended.
+    """
+    current = lock_checkpoint(conn, stream, shard_id)
+    if sequence_number is None:
+        sequence_number = current.sequence_number
+    elif current.sequence_number is not None and (
+        sequence_order(sequence_number) < sequence_order(current.sequence_number)
+    ):
+        raise CheckpointBackwards(
+            f"{stream}/{shard_id}: checkpoint is at {current.sequence_number}, "
+            f"refusing to move back to {sequence_number}"
+        )
+    row = conn.execute(
+        "UPDATE ingest.checkpoint SET sequence_number = %s, "
+        "shard_ended = shard_ended OR %s, run_id = %s, updated_at = now() "
+        f"WHERE stream_name = %s AND shard_id = %s RETURNING {_COLUMNS}",
+        (sequence_number, shard_ended, run_id, stream, shard_id),
+    ).fetchone()
+    assert row is not None
+    return ShardCheckpoint(*row)

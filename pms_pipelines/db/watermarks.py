@@ -1,0 +1,40 @@
+"""Incremental-pull watermarks per (pms, agency, entity).
+
+Advanced only after a pull's events are durably published, and never backwards, so a
+slow run finishing late cannot rewind it and make the next pull re-read what is done.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+
+
+def read_watermark(
+    conn: psycopg.Connection, pms: str, agency_id: str, entity: str
+) -> datetime | None:
+    """The stored watermark; None before the first successful pull."""
+    row = conn.execute(
+        "SELECT watermark FROM ingest.pull_watermark "
+        "WHERE pms = %s AND agency_id = %s AND entity = %s",
+        (pms, agency_id, entity),
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def advance_watermark(
+    conn: psycopg.Connection, pms: str, agency_id: str, entity: str, watermark: datetime
+) -> datetime:
+    """Store `watermark` unless the stored one is later; return the stored value."""
+    if watermark.tzinfo is None:
+        raise ValueError("a watermark must carry a timezone")
+    row = conn.execute(
+        "INSERT INTO ingest.pull_watermark AS w (pms, agency_id, entity, watermark) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (pms, agency_id, entity) DO UPDATE SET "
+        "watermark = GREATEST(w.watermark, EXCLUDED.watermark), updated_at = now() "
+        "RETURNING watermark",
+        (pms, agency_id, entity, watermark),
+    ).fetchone()
+    assert row is not None
+    return row[0]
