@@ -1,0 +1,174 @@
+"""Drain one shard into Postgres from its checkpoint, one transaction per batch.
+
+Each batch is applied by `apply_batch` (rows, dead letters and the checkpoint commit
+together), so a crash at any point replays from the last commit and the version rule
+makes the replay harmless. Reading the next batch overlaps with applying the current
+one (a bounded prefetch of one batch), because both wait on I/O.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pms_pipelines.consumer.batch import BatchResult, apply_batch
+from pms_pipelines.consumer.planning import ShardInfo, plan_runs, ready_shards, shard_infos
+from pms_pipelines.db.checkpoints import read_checkpoints
+from pms_pipelines.stream.reader import (
+    ShardBatch,
+    StartPosition,
+    list_shards,
+    read_shard,
+    shard_iterator,
+)
+
+
+@dataclass
+class ConsumeReport:
+    shard_id: str
+    records: int = 0
+    batches: int = 0
+    loaded: int = 0
+    stale: int = 0
+    rejected: int = 0
+    loaded_by_entity: dict[str, int] = field(default_factory=dict)
+    millis_behind_latest: int = 0
+    checkpoint: str | None = None
+    shard_ended: bool = False
+    seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    def add(self, result: BatchResult, batch: ShardBatch) -> None:
+        self.batches += 1
+        self.records += len(batch.records)
+        self.loaded += result.loaded
+        self.stale += result.stale
+        self.rejected += result.rejected
+        for outcome in result.outcomes:
+            if outcome.outcome == "loaded" and outcome.event is not None:
+                entity = outcome.event.entity
+                self.loaded_by_entity[entity] = self.loaded_by_entity.get(entity, 0) + 1
+        self.millis_behind_latest = batch.millis_behind_latest
+        self.checkpoint = result.checkpoint
+        self.shard_ended = self.shard_ended or batch.shard_ended
+
+
+def consume_shard(
+    kinesis: Any,
+    conn: Any,
+    stream: str,
+    shard_id: str,
+    *,
+    max_records: int = 50_000,
+    batch_limit: int = 1000,
+    run_id: str | None = None,
+    on_batch: Callable[[ConsumeReport], None] | None = None,
+) -> ConsumeReport:
+    """Apply the shard's records after its checkpoint until caught up, ended or at
+    `max_records`; returns what was done. Raises on any error after the last commit."""
+    started = time.monotonic()
+    report = ConsumeReport(shard_id)
+    checkpoint = read_checkpoints(conn, stream).get(shard_id)
+    conn.commit()
+    if checkpoint is not None and checkpoint.shard_ended:
+        report.shard_ended = True
+        report.checkpoint = checkpoint.sequence_number
+        return report
+    position = StartPosition.after(checkpoint.sequence_number if checkpoint else None)
+    expected = checkpoint.sequence_number if checkpoint else None
+    batches = read_shard(
+        kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records
+    )
+    for batch in _prefetched(batches):
+        result = apply_batch(
+            conn,
+            stream=stream,
+            shard_id=shard_id,
+            records=batch.records,
+            expected_checkpoint=expected,
+            shard_ended=batch.shard_ended,
+            run_id=run_id,
+        )
+        expected = result.checkpoint
+        report.add(result, batch)
+        if on_batch is not None:
+            on_batch(report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def shard_has_work(kinesis: Any, stream: str, shard_id: str, after: str | None) -> bool:
+    """A cheap probe: is there a record after the checkpoint, or is the shard behind or
+    ended without that being recorded yet?"""
+    iterator = shard_iterator(kinesis, stream, shard_id, StartPosition.after(after))
+    response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+    return bool(
+        response["Records"]
+        or response.get("MillisBehindLatest", 0) > 0
+        or response.get("NextShardIterator") is None
+    )
+
+
+def shards_to_consume(
+    kinesis: Any, conn: Any, stream: str, in_flight: set[str], max_runs: int
+) -> tuple[list[str], int]:
+    """The shards that should get a consume run now, and how many shards were listed."""
+    shards = shard_infos(list_shards(kinesis, stream))
+    checkpoints = read_checkpoints(conn, stream)
+    conn.commit()
+    ended = {shard for shard, c in checkpoints.items() if c.shard_ended}
+
+    def has_work(shard: ShardInfo) -> bool:
+        checkpoint = checkpoints.get(shard.shard_id)
+        after = checkpoint.sequence_number if checkpoint else None
+        return shard_has_work(kinesis, stream, shard.shard_id, after)
+
+    return plan_runs(ready_shards(shards, ended), in_flight, has_work, max_runs), len(shards)
+
+
+_DONE = object()
+
+
+def _prefetched(batches: Iterator[ShardBatch]) -> Iterator[ShardBatch]:
+    """Read the next batch in a thread while the caller applies the current one."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+            offer(_DONE)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the consuming thread
+            offer(error)
+
+    reader = threading.Thread(target=produce, name="shard-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)

@@ -1,0 +1,104 @@
+"""The stream as an asset, and the RDS tables the consume job loads from it."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+    define_asset_job,
+    multi_asset,
+)
+
+from pms_pipelines.canonical import ENTITIES
+from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
+from pms_pipelines.defs.resources import KinesisResource, PostgresResource
+from pms_pipelines.settings import schedules
+
+STREAM_KEY = AssetKey(["stream", "pms_events"])
+CONSUME_JOB = "consume_shard"
+SHARD_TAG = "pms/shard"
+
+
+def rds_table_key(entity: str) -> AssetKey:
+    return AssetKey(["rds", entity])
+
+
+def stream_spec(upstream: list[AssetKey]) -> AssetSpec:
+    return AssetSpec(
+        STREAM_KEY,
+        deps=upstream,
+        group_name="stream",
+        description="The Kinesis data stream of canonical events (24 h retention).",
+        kinds={"kinesis"},
+    )
+
+
+class ConsumeConfig(Config):
+    shard_id: str
+    max_records: int = schedules().consume_max_records
+
+
+@multi_asset(
+    name="consume_stream",
+    specs=[
+        AssetSpec(
+            rds_table_key(entity),
+            deps=[STREAM_KEY],
+            group_name="rds",
+            description=f"pms.{entity} in Postgres: one row per record, latest version wins.",
+            kinds={"postgres"},
+        )
+        for entity in ENTITIES
+    ],
+)
+def consume_stream(
+    context: AssetExecutionContext,
+    config: ConsumeConfig,
+    postgres: PostgresResource,
+    kinesis: KinesisResource,
+):
+    def progress(report: ConsumeReport) -> None:
+        if report.batches % 10 == 0:
+            context.log.info(
+                f"shard {config.shard_id}: {report.records} records, {report.loaded} loaded, "
+                f"{report.rejected} rejected, {report.millis_behind_latest} ms behind"
+            )
+
+    with postgres.connect("pms-consumer") as conn:
+        report = consume_shard(
+            kinesis.client(),
+            conn,
+            kinesis.stream_name,
+            config.shard_id,
+            max_records=config.max_records,
+            run_id=context.run_id,
+            on_batch=progress,
+        )
+    context.log.info(
+        f"shard {config.shard_id}: {report.records} records in {report.seconds:.1f}s "
+        f"({report.events_per_second:.0f}/s), checkpoint {report.checkpoint}, "
+        f"ended={report.shard_ended}"
+    )
+    for entity in ENTITIES:
+        yield MaterializeResult(
+            asset_key=rds_table_key(entity),
+            metadata={
+                "shard_id": config.shard_id,
+                "loaded": report.loaded_by_entity.get(entity, 0),
+                "records_in_run": report.records,
+                "stale_in_run": report.stale,
+                "rejected_in_run": report.rejected,
+                "lag_seconds": round(report.millis_behind_latest / 1000, 3),
+                "events_per_second": round(report.events_per_second, 1),
+            },
+        )
+
+
+consume_job = define_asset_job(
+    CONSUME_JOB,
+    selection=[rds_table_key(e) for e in ENTITIES],
+    description="Drain one shard into Postgres from its checkpoint (one run per shard).",
+)

@@ -1,0 +1,97 @@
+"""The headless demo: the real jobs, run in this process against the local stack."""
+
+from __future__ import annotations
+
+import time
+
+from dagster import DagsterInstance
+
+from pms_pipelines.canonical import ENTITIES
+from pms_pipelines.consumer.consume import shards_to_consume
+from pms_pipelines.db import agencies
+from pms_pipelines.db.connection import connect
+from pms_pipelines.local_stack.stack import LocalStack
+from pms_pipelines.stream.kinesis_client import kinesis_client
+
+MAX_CONSUME_ROUNDS = 50
+
+
+def run_demo(stack: LocalStack) -> int:
+    # Imported here: the definitions read the environment the stack just set.
+    from pms_pipelines.defs.agency_sensor import pull_run_request
+    from pms_pipelines.defs.consume_assets import CONSUME_JOB
+    from pms_pipelines.defs.pull_assets import agency_partitions
+    from pms_pipelines.definitions import defs
+    from pms_pipelines.integrations import REGISTRY
+
+    instance = DagsterInstance.ephemeral()
+    url = stack.env["PMS_DATABASE_URL"]
+    failures: list[str] = []
+    started = time.monotonic()
+    for name, integration in REGISTRY.items():
+        with connect(url) as conn:
+            agency_ids = [a.agency_id for a in agencies.list_agencies(conn, pms=name)]
+        instance.add_dynamic_partitions(agency_partitions(integration).name, agency_ids)
+        for agency_id in agency_ids:
+            request = pull_run_request(integration, agency_id, full=True)
+            job = defs.resolve_job_def(request.job_name)
+            result = job.execute_in_process(
+                run_config=request.run_config, partition_key=agency_id, instance=instance,
+                tags=request.tags, raise_on_error=False,
+            )
+            print(f"pull {name}/{agency_id}: {'ok' if result.success else 'FAILED'}", flush=True)
+            if not result.success:
+                failures.append(f"pull {name}/{agency_id}")
+
+    consume_job = defs.resolve_job_def(CONSUME_JOB)
+    kinesis = kinesis_client()
+    for _ in range(MAX_CONSUME_ROUNDS):
+        with connect(url) as conn:
+            planned, _listed = shards_to_consume(
+                kinesis, conn, stack.env["PMS_STREAM_NAME"], set(), 64
+            )
+        if not planned:
+            break
+        for shard_id in planned:
+            result = consume_job.execute_in_process(
+                run_config={"ops": {"consume_stream": {"config": {"shard_id": shard_id}}}},
+                instance=instance, raise_on_error=False,
+            )
+            print(f"consume {shard_id}: {'ok' if result.success else 'FAILED'}", flush=True)
+            if not result.success:
+                failures.append(f"consume {shard_id}")
+                break
+    else:
+        failures.append(f"not caught up after {MAX_CONSUME_ROUNDS} consume rounds")
+
+    empty = _print_summary(url, time.monotonic() - started)
+    for failure in failures:
+        print(f"FAILED: {failure}")
+    return 1 if failures or empty else 0
+
+
+def _print_summary(url: str, seconds: float) -> list[str]:
+    with connect(url) as conn:
+        rows = {
+            table: conn.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL) FROM pms.{table}"
+            ).fetchone()
+            for table in ENTITIES
+        }
+        links = {
+            table: conn.execute(f"SELECT count(*) FROM pms.{table}").fetchone()[0]
+            for table in ("property_landlord", "tenancy_tenant")
+        }
+        dead = conn.execute("SELECT count(*) FROM ingest.dead_letter").fetchone()[0]
+    print(f"\nrows after {seconds:.0f}s:")
+    for table, (total, live) in rows.items():
+        print(f"  pms.{table:<18} {total:>7} ({live} live)")
+    for table, count in links.items():
+        print(f"  pms.{table:<18} {count:>7}")
+    print(f"  ingest.dead_letter      {dead:>7}")
+    empty = [t for t, (total, _) in rows.items() if total == 0]
+    for table in empty:
+        print(f"EMPTY: pms.{table}")
+    if dead:
+        empty.append("dead letters")
+    return empty

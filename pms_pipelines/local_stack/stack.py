@@ -1,0 +1,122 @@
+"""Bring up the whole local stack in this process: Postgres, moto, the PMS sandboxes.
+
+`start_stack` returns the environment every other process (dagster dev, its runs,
+the demo) needs; nothing here runs in production.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pms_pipelines.db import agencies
+from pms_pipelines.db.connection import connect
+from pms_pipelines.db.migrate import migrate
+from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.local_stack.aws_emulator import create_bucket, create_stream, start_moto, use_emulator
+from pms_pipelines.local_stack.embedded_postgres import start_embedded_postgres
+
+STREAM = "pms-events"
+SHARDS = 4
+LAKE_BUCKET = "pms-lake-local"
+AGENCIES = ("acme-lettings", "harbour-homes", "northside-rentals")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LocalStack:
+    env: dict[str, str]
+    stoppers: list[Callable[[], Any]] = field(default_factory=list)
+    sandboxes: dict[str, Any] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            stop()
+        self.stoppers.clear()
+
+
+def start_stack(
+    state_dir: Path = ROOT / ".local_stack",
+    *,
+    churn_seconds: float | None = 20.0,
+    units_per_agency: int = 300,
+    say: Callable[[str], None] = print,
+) -> LocalStack:
+    stack = LocalStack(env={"PMS_ENV": "local", "PMS_STREAM_NAME": STREAM})
+    try:
+        _start_postgres(stack, state_dir, say)
+        _start_aws(stack, say)
+        _start_sandboxes(stack, churn_seconds, units_per_agency, say)
+    except BaseException:
+        stack.stop()
+        raise
+    os.environ.update(stack.env)
+    return stack
+
+
+def _start_postgres(stack: LocalStack, state_dir: Path, say: Callable[[str], None]) -> None:
+    url = os.environ.get("PMS_DATABASE_URL")
+    if url:
+        say("postgres: using PMS_DATABASE_URL")
+        dagster_url = os.environ.get("DAGSTER_PG_URL", url)
+    else:
+        pg = start_embedded_postgres(state_dir / "pg")
+        stack.stoppers.append(pg.stop)
+        url, dagster_url = pg.urls["pms"], pg.urls["dagster"]
+        say(f"postgres: embedded server in {state_dir / 'pg'}")
+    applied = migrate(url)
+    say(f"postgres: {len(applied)} migration(s) applied")
+    with connect(url) as conn:
+        # moto keeps no state between runs: checkpoints of the old stream mean nothing.
+        conn.execute("DELETE FROM ingest.checkpoint WHERE stream_name = %s", (STREAM,))
+        conn.commit()
+    stack.env.update(PMS_DATABASE_URL=url, DAGSTER_PG_URL=dagster_url)
+
+
+def _start_aws(stack: LocalStack, say: Callable[[str], None]) -> None:
+    emulator = start_moto(int(os.environ.get("PMS_MOTO_PORT", "0")))
+    stack.stoppers.append(emulator.stop)
+    use_emulator(emulator)
+    create_stream(STREAM, SHARDS)
+    create_bucket(LAKE_BUCKET)
+    stack.env.update(emulator.env())
+    say(f"aws: moto at {emulator.endpoint_url}, stream {STREAM} ({SHARDS} shards)")
+
+
+def _start_sandboxes(
+    stack: LocalStack, churn_seconds: float | None, units: int, say: Callable[[str], None]
+) -> None:
+    for name, integration in REGISTRY.items():
+        sandbox_agencies = []
+        for agency_id in AGENCIES:
+            prefix = f"PMS_CRED_{name}_{agency_id}".upper().replace("-", "_")
+            # Fresh random credentials each run: nothing secret-looking lives in the repo.
+            creds = {f: secrets.token_hex(16) for f in integration.credential_fields}
+            stack.env.update({f"{prefix}_{f.upper()}": v for f, v in creds.items()})
+            os.environ.update({f"{prefix}_{f.upper()}": v for f, v in creds.items()})
+            sandbox_agencies.append({"agency_id": agency_id, "units": units, **creds})
+            with connect(stack.env["PMS_DATABASE_URL"]) as conn:
+                agencies.register_agency(
+                    conn, name, agency_id,
+                    display_name=agency_id.replace("-", " ").title(),
+                    credentials_ref=f"env:{prefix}",
+                )
+                conn.commit()
+        module = importlib.import_module(integration.sandbox_module)
+        sandbox = module.start_sandbox(sandbox_agencies, churn_seconds=churn_seconds)
+        stack.stoppers.append(sandbox.stop)
+        stack.sandboxes[name] = sandbox
+        stack.env[f"PMS_{name.upper()}_BASE_URL"] = sandbox.base_url
+        say(f"{name}: sandbox at {sandbox.base_url}, agencies {', '.join(AGENCIES)}")
+
+
+def prepare_dagster_home(path: Path) -> Path:
+    """DAGSTER_HOME with the project's dagster.yaml: `dagster dev` ignores it otherwise."""
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "dagster.yaml", path / "dagster.yaml")
+    return path
