@@ -33,15 +33,27 @@ _ENVELOPE_COLUMNS = (
 
 
 def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]:
-    """Apply `events`; return 'loaded' or 'stale' for each, in the same order."""
-    winners = _newest_per_key(events)
+    """Apply `events`; return 'loaded' or 'stale' for each, in the same order.
+
+    Within a batch only the newest event per key is applied, except that when it is a
+    delete the newest upsert before it is applied first: a deleted row then keeps its
+    last data whether or not the upsert and the delete shared a batch.
+    """
+    newest, upsert_before_delete = _chosen_per_key(events)
+    loaded = _apply_chosen(conn, events, upsert_before_delete)
+    loaded |= _apply_chosen(conn, events, newest)
+    return ["loaded" if i in loaded else "stale" for i in range(len(events))]
+
+
+def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: list[int]) -> set[int]:
+    """Apply events at most one per key; return the indexes of those that won."""
     loaded: set[int] = set()
     for entity, layout in LAYOUTS.items():
-        chosen = [i for (ent, _), i in winners.items() if ent == entity]
-        if not chosen:
+        mine = [i for i in chosen if events[i].entity == entity]
+        if not mine:
             continue
-        upserts = [events[i] for i in chosen if events[i].op == "upsert"]
-        deletes = [events[i] for i in chosen if events[i].op == "delete"]
+        upserts = [events[i] for i in mine if events[i].op == "upsert"]
+        deletes = [events[i] for i in mine if events[i].op == "delete"]
         won: set[Key] = set()
         if upserts:
             won_upserts = _upsert(conn, layout, upserts)
@@ -53,22 +65,32 @@ def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]
             won |= won_deletes
             if layout.link is not None:
                 _replace_links(conn, layout, [e for e in deletes if _key(e) in won_deletes])
-        loaded.update(i for i in chosen if _key(events[i]) in won)
-    return ["loaded" if i in loaded else "stale" for i in range(len(events))]
+        loaded.update(i for i in mine if _key(events[i]) in won)
+    return loaded
 
 
 def _key(event: Event) -> Key:
     return (event.source, event.agency_id, event.source_id)
 
 
-def _newest_per_key(events: Sequence[Event]) -> dict[tuple[str, Key], int]:
-    """Index of the highest-version event per key; on a tie the first one wins."""
-    best: dict[tuple[str, Key], int] = {}
+def _chosen_per_key(events: Sequence[Event]) -> tuple[list[int], list[int]]:
+    """Indexes of the newest event per key (ties: the first), and, where that one is a
+    delete, of the newest older upsert that arrived before it (as separate batches
+    would have applied it)."""
+    newest: dict[tuple[str, Key], int] = {}
     for i, event in enumerate(events):
         k = (event.entity, _key(event))
-        if k not in best or event.version > events[best[k]].version:
-            best[k] = i
-    return best
+        if k not in newest or event.version > events[newest[k]].version:
+            newest[k] = i
+    before_delete: dict[tuple[str, Key], int] = {}
+    for i, event in enumerate(events):
+        k = (event.entity, _key(event))
+        last = newest[k]
+        if (event.op == "upsert" and events[last].op == "delete" and i < last
+                and event.version < events[last].version
+                and (k not in before_delete or event.version > events[before_delete[k]].version)):
+            before_delete[k] = i
+    return list(newest.values()), list(before_delete.values())
 
 
 def _json_value(value: object) -> Any:

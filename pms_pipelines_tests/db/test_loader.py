@@ -1,0 +1,150 @@
+"""The version rule, table by table, and the link tables that follow it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from pms_pipelines.db.loader import apply_events
+from pms_pipelines_tests.db.sample_events import (
+    event,
+    landlord_record,
+    property_record,
+    tenancy_record,
+    tenant_record,
+)
+
+
+def _row(conn: psycopg.Connection, table: str, source_id: str, columns: str) -> tuple | None:
+    return conn.execute(
+        f"SELECT {columns} FROM pms.{table} WHERE source = 'buildium' "
+        "AND agency_id = 'acme' AND source_id = %s", (source_id,)
+    ).fetchone()
+
+
+def _links(conn: psycopg.Connection, table: str, owner: str, member: str, owner_id: str) -> list:
+    return [r[0] for r in conn.execute(
+        f"SELECT {member} FROM pms.{table} WHERE {owner} = %s ORDER BY position", (owner_id,))]
+
+
+def _tenant(seconds: int, name: str | None = "Ada", source_id: str = "T1"):
+    return event("tenant", source_id, None if name is None else tenant_record(name), seconds)
+
+
+# Each case: the events in arrival order, the expected outcomes, and the row after them
+# as (first_name, deleted?, version-of-which-event).
+VERSION_CASES = {
+    "first upsert loads": ([_tenant(10, "A")], ["loaded"], ("A", False, 0)),
+    "newer upsert wins": ([_tenant(10, "A"), _tenant(20, "B")], ["loaded", "loaded"],
+                          ("B", False, 1)),
+    "older upsert is stale": ([_tenant(20, "B"), _tenant(10, "A")], ["loaded", "stale"],
+                              ("B", False, 0)),
+    "equal version is stale": ([_tenant(10, "A"), _tenant(10, "Z")], ["loaded", "stale"],
+                               ("A", False, 0)),
+    "delete keeps data": ([_tenant(10, "A"), _tenant(20, None)], ["loaded", "loaded"],
+                          ("A", True, 1)),
+    "delete first leaves a tombstone": ([_tenant(20, None)], ["loaded"], (None, True, 0)),
+    "late older upsert after delete stays deleted": (
+        [_tenant(20, None), _tenant(10, "A")], ["loaded", "stale"], (None, True, 0)),
+    "older delete after upsert is stale": (
+        [_tenant(20, "B"), _tenant(10, None)], ["loaded", "stale"], ("B", False, 0)),
+    "newer upsert revives": (
+        [_tenant(10, "A"), _tenant(20, None), _tenant(30, "C")],
+        ["loaded", "loaded", "loaded"], ("C", False, 2)),
+}
+
+
+# The same events in one batch: only the newest per key is applied, plus the upsert a
+# delete supersedes, so the stored row ends the same as with one batch per event.
+ONE_BATCH_OUTCOMES = {
+    "newer upsert wins": ["stale", "loaded"],
+    "newer upsert revives": ["stale", "stale", "loaded"],
+}
+
+
+@pytest.mark.parametrize("case", VERSION_CASES, ids=list(VERSION_CASES))
+@pytest.mark.parametrize("one_batch", [False, True], ids=["separate", "one-batch"])
+def test_version_rule(db_conn: psycopg.Connection, case: str, one_batch: bool) -> None:
+    events, expected, (first_name, deleted, winner) = VERSION_CASES[case]
+    if one_batch:
+        outcomes = apply_events(db_conn, events)
+        expected = ONE_BATCH_OUTCOMES.get(case, expected)
+    else:
+        outcomes = [apply_events(db_conn, [e])[0] for e in events]
+    assert outcomes == expected
+    row = _row(db_conn, "tenant", "T1", "first_name, deleted_at IS NOT NULL, version, event_id")
+    assert row == (first_name, deleted, events[winner].version, events[winner].event_id)
+
+
+def test_replaying_a_batch_changes_nothing(db_conn: psycopg.Connection) -> None:
+    events = [_tenant(10, "A"), _tenant(10, "X", source_id="T2"), _tenant(20, None, "T3")]
+    assert apply_events(db_conn, events) == ["loaded"] * 3
+    before = db_conn.execute("SELECT * FROM pms.tenant ORDER BY source_id").fetchall()
+    assert apply_events(db_conn, events) == ["stale"] * 3
+    assert db_conn.execute("SELECT * FROM pms.tenant ORDER BY source_id").fetchall() == before
+
+
+def test_duplicates_in_one_batch_keep_the_highest_version(db_conn: psycopg.Connection) -> None:
+    events = [_tenant(20, "B"), _tenant(30, "C"), _tenant(10, "A"), _tenant(30, "C")]
+    assert apply_events(db_conn, events) == ["stale", "loaded", "stale", "stale"]
+    assert _row(db_conn, "tenant", "T1", "first_name") == ("C",)
+
+
+def test_all_columns_land_typed(db_conn: psycopg.Connection) -> None:
+    apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(), 10),
+                           event("property", "P1", property_record(), 10),
+                           event("landlord", "L1", landlord_record(), 10)])
+    assert _row(db_conn, "tenancy", "TY1",
+                "property_id, rent_amount, rent_currency, deposit_amount, start_date, status"
+                ) == ("P1", Decimal("1200.50"), "GBP", Decimal("1500.00"),
+                      tenancy_record().start_date, "active")
+    assert _row(db_conn, "property", "P1",
+                "address_line1, address_city, address_country, property_type, "
+                "property_type_raw, bedrooms") == ("1 High St", "Leeds", "GB", "apartment",
+                                                   "Flat", 2)
+    assert _row(db_conn, "landlord", "L1", "kind, company_name, address_city") == (
+        "company", "Acme Lets", "York")
+
+
+def test_same_source_id_in_two_entities_are_separate_rows(db_conn: psycopg.Connection) -> None:
+    events = [event("tenant", "X1", tenant_record(), 10),
+              event("landlord", "X1", landlord_record(), 5)]
+    assert apply_events(db_conn, events) == ["loaded", "loaded"]
+
+
+def test_tenancy_links_follow_the_winning_event(db_conn: psycopg.Connection) -> None:
+    def tenants() -> list:
+        return _links(db_conn, "tenancy_tenant", "tenancy_id", "tenant_id", "TY1")
+
+    apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T1", "T2")), 10)])
+    assert tenants() == ["T1", "T2"]
+    # An older upsert loses, so its links must not replace the stored ones.
+    assert apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T9",)), 5)]) == [
+        "stale"]
+    assert tenants() == ["T1", "T2"]
+    apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T3", "T3", "T1")), 20)])
+    assert tenants() == ["T3", "T1"]
+    apply_events(db_conn, [event("tenancy", "TY1", None, 30)])
+    assert tenants() == []
+    apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T4",)), 40)])
+    assert tenants() == ["T4"]
+
+
+def test_property_links_follow_the_winning_event(db_conn: psycopg.Connection) -> None:
+    def landlords() -> list:
+        return _links(db_conn, "property_landlord", "property_id", "landlord_id", "P1")
+
+    apply_events(db_conn, [event("property", "P1", property_record(landlord_ids=("L1",)), 10),
+                           event("property", "P2", property_record(landlord_ids=("L7",)), 10)])
+    apply_events(db_conn, [event("property", "P1", property_record(landlord_ids=("L2",)), 20),
+                           event("property", "P1", property_record(landlord_ids=("L3",)), 15)])
+    assert landlords() == ["L2"]
+    apply_events(db_conn, [event("property", "P1", None, 5)])  # stale delete: links stay
+    assert landlords() == ["L2"]
+    assert _links(db_conn, "property_landlord", "property_id", "landlord_id", "P2") == ["L7"]
+
+
+def test_empty_batch(db_conn: psycopg.Connection) -> None:
+    assert apply_events(db_conn, []) == []
