@@ -41,7 +41,8 @@ class BuildiumClient:
         page_size: int = MAX_LIMIT, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
         policy: RetryPolicy = RetryPolicy(), progress: Callable[[str], None] | None = None,
     ) -> None:
-        limiter = (shared_bucket((base_url, client_id), rate_limit_per_s)
+        # 90% of the limit: our clock and theirs never agree on where a second starts.
+        limiter = (shared_bucket((base_url, client_id), rate_limit_per_s * 0.9)
                    if rate_limit_per_s else None)
         self.sender = ApiSender(
             base_url,
