@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from pms_pipelines.canonical.model import SCHEMA_V1, Event
+from pms_pipelines.canonical.model import RECORD_TYPES, SCHEMA_V1, Event
 
 MAX_EVENT_BYTES = 1024 * 1024  # the Kinesis record limit; anything larger was not ours
 MAX_REASON_CHARS = 500
@@ -52,16 +52,33 @@ def decode_event(raw: bytes) -> Event:
     try:
         return Event.model_validate(document)
     except ValidationError as err:
-        raise InvalidEvent(summarise_validation_error(err)) from None
+        raise InvalidEvent(_data_problems(document) or summarise_validation_error(err)) from None
 
 
-def summarise_validation_error(err: ValidationError) -> str:
+def summarise_validation_error(err: ValidationError, prefix: tuple[str, ...] = ()) -> str:
     """'invalid event: <field>: <message>; ...' without echoing the input values."""
     problems = []
     for error in err.errors(include_url=False, include_input=False):
-        where = ".".join(str(part) for part in error["loc"]) or "event"
-        problems.append(f"{where}: {error['msg']}")
+        where = ".".join(str(part) for part in (*prefix, *error["loc"]))
+        problems.append(f"{where}: {error['msg']}" if where else error["msg"])
     return _clip(f"invalid event: {'; '.join(problems)}")
+
+
+def _data_problems(document: dict) -> str | None:
+    """The record's own errors, located under `data.`; only on the error path.
+
+    The envelope validates `data` in a before-validator, whose errors lose the `data`
+    prefix; validating the record alone tells a person where to look.
+    """
+    record_type = RECORD_TYPES.get(document.get("entity"))  # type: ignore[arg-type]
+    data = document.get("data")
+    if record_type is None or not isinstance(data, dict):
+        return None
+    try:
+        record_type.model_validate(data)
+    except ValidationError as err:
+        return summarise_validation_error(err, prefix=("data",))
+    return None
 
 
 def _reject_constant(name: str) -> object:

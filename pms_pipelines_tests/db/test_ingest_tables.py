@@ -1,0 +1,131 @@
+"""Checkpoints, dead letters, the agency registry, watermarks and pull snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+
+from pms_pipelines.db.agencies import list_agencies, register_agency, set_agency_enabled
+from pms_pipelines.db.checkpoints import (
+    CheckpointBackwards,
+    advance_checkpoint,
+    lock_checkpoint,
+    read_checkpoints,
+)
+from pms_pipelines.db.dead_letters import (
+    DeadLetter,
+    list_dead_letters,
+    mark_redriven,
+    store_dead_letters,
+)
+from pms_pipelines.db.snapshots import previous_snapshot_ids, replace_snapshot
+from pms_pipelines.db.watermarks import advance_watermark, read_watermark
+
+# Real Kinesis sequence numbers are 56+ digits: too long for bigint, and "9" > "10" as text.
+SEQ_A = "49590338271490256608559692538361571095921575989136588898"
+SEQ_B = "49590338271490256608559692538361571095921575989136588899"
+SEQ_LONG = "1" + "0" * 127
+
+
+def test_checkpoint_is_created_on_first_lock(db_conn: psycopg.Connection) -> None:
+    assert read_checkpoints(db_conn, "s") == {}
+    cp = lock_checkpoint(db_conn, "s", "shardId-0")
+    assert (cp.sequence_number, cp.shard_ended) == (None, False)
+    assert set(read_checkpoints(db_conn, "s")) == {"shardId-0"}
+
+
+def test_checkpoint_only_moves_forward(db_conn: psycopg.Connection) -> None:
+    advance_checkpoint(db_conn, "s", "sh", SEQ_B, shard_ended=False, run_id="r1")
+    with pytest.raises(CheckpointBackwards):
+        advance_checkpoint(db_conn, "s", "sh", SEQ_A, shard_ended=False, run_id="r2")
+    # Numeric, not textual, order: "9" sorts after "100..." as text.
+    cp = advance_checkpoint(db_conn, "s", "sh", SEQ_LONG, shard_ended=False, run_id="r3")
+    with pytest.raises(CheckpointBackwards):
+        advance_checkpoint(db_conn, "s", "sh", "9", shard_ended=False, run_id="r4")
+    assert (cp.sequence_number, cp.run_id) == (SEQ_LONG, "r3")
+    same = advance_checkpoint(db_conn, "s", "sh", SEQ_LONG, shard_ended=True, run_id="r5")
+    assert (same.sequence_number, same.shard_ended) == (SEQ_LONG, True)
+    kept = advance_checkpoint(db_conn, "s", "sh", None, shard_ended=False, run_id="r6")
+    assert (kept.sequence_number, kept.shard_ended) == (SEQ_LONG, True)  # stays ended
+    assert read_checkpoints(db_conn, "s")["sh"] == kept
+    assert read_checkpoints(db_conn, "other") == {}
+
+
+def test_checkpoint_lock_blocks_a_second_transaction(db_url: str) -> None:
+    with psycopg.connect(db_url) as first, psycopg.connect(db_url) as second:
+        lock_checkpoint(first, "s", "sh")
+        first.commit()
+        lock_checkpoint(first, "s", "sh")
+        second.execute("SET lock_timeout = '200ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            lock_checkpoint(second, "s", "sh")
+
+
+def test_dead_letters_store_list_and_redrive(db_conn: psycopg.Connection) -> None:
+    ids = store_dead_letters(db_conn, [
+        DeadLetter(stage="consume", reason="not JSON", raw=b"\xff\x00", stream_name="s",
+                   shard_id="sh", sequence_number=SEQ_A),
+        DeadLetter(stage="pull", reason="unmappable", raw=b"{}", source="buildium",
+                   agency_id="acme", entity="tenant", source_id="9"),
+    ])
+    pending = list_dead_letters(db_conn)
+    assert [d.id for d in pending] == ids
+    assert pending[0].raw == b"\xff\x00" and pending[0].sequence_number == SEQ_A
+    assert [d.reason for d in list_dead_letters(db_conn, stage="pull")] == ["unmappable"]
+    assert mark_redriven(db_conn, [ids[0]]) == 1
+    assert mark_redriven(db_conn, [ids[0]]) == 0
+    assert [d.id for d in list_dead_letters(db_conn)] == [ids[1]]
+    everything = list_dead_letters(db_conn, include_redriven=True)
+    assert everything[0].redriven_at is not None
+
+
+def test_agency_registry(db_conn: psycopg.Connection) -> None:
+    register_agency(db_conn, "buildium", "acme", display_name="Acme",
+                    credentials_ref="env:BUILDIUM_ACME")
+    register_agency(db_conn, "reapit", "oak", display_name="Oak",
+                    credentials_ref="secretsmanager:arn:aws:secretsmanager:eu-west-2:1:secret:x")
+    updated = register_agency(db_conn, "buildium", "acme", display_name="Acme Ltd",
+                              credentials_ref="env:BUILDIUM_ACME_2")
+    assert (updated.display_name, updated.credentials_ref) == ("Acme Ltd", "env:BUILDIUM_ACME_2")
+    assert [a.agency_id for a in list_agencies(db_conn)] == ["acme", "oak"]
+    assert [a.agency_id for a in list_agencies(db_conn, pms="reapit")] == ["oak"]
+    assert set_agency_enabled(db_conn, "buildium", "acme", False)
+    assert not set_agency_enabled(db_conn, "buildium", "nobody", False)
+    assert [a.agency_id for a in list_agencies(db_conn)] == ["oak"]
+    assert len(list_agencies(db_conn, enabled_only=False)) == 2
+
+
+@pytest.mark.parametrize("ref", ["sk_live_abc123", "env:", "env:lower", "secretsmanager:x"])
+def test_agency_refuses_anything_but_a_credentials_reference(
+    db_conn: psycopg.Connection, ref: str
+) -> None:
+    with pytest.raises(ValueError) as err:
+        register_agency(db_conn, "buildium", "acme", display_name="A", credentials_ref=ref)
+    assert "sk_live" not in str(err.value)  # never echo what may be a secret
+
+
+def test_watermark_never_moves_backwards(db_conn: psycopg.Connection) -> None:
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert read_watermark(db_conn, "buildium", "acme", "tenant") is None
+    assert advance_watermark(db_conn, "buildium", "acme", "tenant", t) == t
+    assert advance_watermark(db_conn, "buildium", "acme", "tenant", t - timedelta(hours=1)) == t
+    later = t + timedelta(minutes=5)
+    assert advance_watermark(db_conn, "buildium", "acme", "tenant", later) == later
+    assert read_watermark(db_conn, "buildium", "acme", "tenant") == later
+    assert read_watermark(db_conn, "buildium", "acme", "property") is None
+    with pytest.raises(ValueError):
+        advance_watermark(db_conn, "buildium", "acme", "tenant", datetime(2026, 2, 1))
+
+
+def test_snapshot_is_replaced_whole(db_conn: psycopg.Connection) -> None:
+    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == set()
+    replace_snapshot(db_conn, "buildium", "acme", "tenant", ["1", "2", "2", "3"])
+    replace_snapshot(db_conn, "buildium", "acme", "property", ["1"])
+    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == {"1", "2", "3"}
+    replace_snapshot(db_conn, "buildium", "acme", "tenant", iter(["3", "4"]))
+    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == {"3", "4"}
+    replace_snapshot(db_conn, "buildium", "acme", "tenant", [])
+    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == set()
+    assert previous_snapshot_ids(db_conn, "buildium", "acme", "property") == {"1"}
