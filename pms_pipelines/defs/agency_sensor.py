@@ -1,8 +1,6 @@
 """The agency registry sensor: registered agencies become partitions, new ones get a
 first full pull."""
 
-from __future__ import annotations
-
 from dagster import (
     AddDynamicPartitionsRequest,
     DefaultSensorStatus,

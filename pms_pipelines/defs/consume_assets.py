@@ -1,7 +1,5 @@
 """The stream as an asset, and the RDS tables the consume job loads from it."""
 
-from __future__ import annotations
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,

@@ -5,8 +5,6 @@ its shard for good. Duplicates are prevented by looking at the runs in flight in
 (and by the run queue's per-shard limit of one in `dagster.yaml`).
 """
 
-from __future__ import annotations
-
 from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,

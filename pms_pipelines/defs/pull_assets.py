@@ -1,7 +1,5 @@
 """Per PMS: one asset per entity, partitioned by agency, that pulls and publishes."""
 
-from __future__ import annotations
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,

@@ -1,7 +1,5 @@
 """Per PMS: frequent incremental pulls and a nightly full pull of every enabled agency."""
 
-from __future__ import annotations
-
 from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
 
 from pms_pipelines.db import agencies

@@ -1,6 +1,5 @@
 """Dagster resources: Postgres and Kinesis, configured from the environment only."""
 
-from __future__ import annotations
 
 import os
 from typing import Any

@@ -12,6 +12,8 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from pms_pipelines.local_stack.stack import ROOT, prepare_dagster_home, start_stack
 
@@ -38,11 +40,13 @@ def dev(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from pms_pipelines.local_stack.demo import run_demo
 
-    stack = start_stack(churn_seconds=None, units_per_agency=args.units)
-    try:
-        return run_demo(stack)
-    finally:
-        stack.stop()
+    # A fresh state each time, so the summary counts only this demo's work.
+    with tempfile.TemporaryDirectory(prefix="pms-demo-") as state_dir:
+        stack = start_stack(Path(state_dir), churn_seconds=None, units_per_agency=args.units)
+        try:
+            return run_demo(stack)
+        finally:
+            stack.stop()
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ class RunningEmulator:
 
 
 def start_moto(port: int = 0) -> RunningEmulator:
+    # werkzeug logs every request at INFO: thousands of lines that hide what matters.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound_port = server.get_host_and_port()

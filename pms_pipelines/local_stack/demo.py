@@ -14,6 +14,8 @@ from pms_pipelines.local_stack.stack import LocalStack
 from pms_pipelines.stream.kinesis_client import kinesis_client
 
 MAX_CONSUME_ROUNDS = 50
+# The demo prints its own progress; Dagster's step events stay in the run records.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def run_demo(stack: LocalStack) -> int:
@@ -36,7 +38,7 @@ def run_demo(stack: LocalStack) -> int:
             request = pull_run_request(integration, agency_id, full=True)
             job = defs.resolve_job_def(request.job_name)
             result = job.execute_in_process(
-                run_config=request.run_config, partition_key=agency_id, instance=instance,
+                run_config={**request.run_config, **QUIET}, partition_key=agency_id, instance=instance,
                 tags=request.tags, raise_on_error=False,
             )
             print(f"pull {name}/{agency_id}: {'ok' if result.success else 'FAILED'}", flush=True)
@@ -54,7 +56,9 @@ def run_demo(stack: LocalStack) -> int:
             break
         for shard_id in planned:
             result = consume_job.execute_in_process(
-                run_config={"ops": {"consume_stream": {"config": {"shard_id": shard_id}}}},
+                run_config={
+                    "ops": {"consume_stream": {"config": {"shard_id": shard_id}}}, **QUIET
+                },
                 instance=instance, raise_on_error=False,
             )
             print(f"consume {shard_id}: {'ok' if result.success else 'FAILED'}", flush=True)
