@@ -73,7 +73,8 @@ def apply_batch(
                 decoded.append(err)
         store_dead_letters(conn, [
             _dead_letter(stream, record, result.reason)
-            for record, result in zip(records, decoded) if isinstance(result, InvalidEvent)
+            for record, result in zip(records, decoded, strict=True)
+            if isinstance(result, InvalidEvent)
         ])
         events = [result for result in decoded if isinstance(result, Event)]
         event_outcomes = iter(apply_events(conn, events))
@@ -81,7 +82,7 @@ def apply_batch(
             Outcome(record, "rejected", result.reason, None)
             if isinstance(result, InvalidEvent)
             else Outcome(record, next(event_outcomes), None, result)
-            for record, result in zip(records, decoded)
+            for record, result in zip(records, decoded, strict=True)
         ]
         last = records[-1].sequence_number if records else None
         if last is not None or shard_ended:

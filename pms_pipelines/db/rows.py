@@ -6,8 +6,9 @@ Kept apart from the loader so the table layout reads in one place and matches
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pms_pipelines.canonical.model import Address, Event, Landlord, Property, Tenancy, Tenant
 

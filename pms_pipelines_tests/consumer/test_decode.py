@@ -46,7 +46,10 @@ MALFORMED = {
     "negative version": (_mutated(version=-1), "invalid event: version: Input should be greater"),
     "missing key": (_mutated(source_id=...), "invalid event: source_id: Field required"),
     "extra field": (_mutated(colour="red"), "invalid event: colour: Extra inputs are not"),
-    "bad data field": (_with_data(rent_currency="XXQ"), "invalid event: data: Value error, rent_currency 'XXQ' is not"),
+    "bad data field": (_with_data(rent_amount="-5"),
+                       "invalid event: data.rent_amount: Input should be greater than"),
+    "bad data rule": (_with_data(rent_currency="XXQ"),
+                      "invalid event: data: Value error, rent_currency 'XXQ' is not"),
     "wrong entity data": (_mutated(data=json.loads(
         tenant_record().model_dump_json())), "invalid event: data.property_id: Field required"),
     "naive timestamp": (_mutated(observed_at="2026-01-01T00:00:00"),

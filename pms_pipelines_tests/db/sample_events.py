@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pms_pipelines.canonical.model import (
@@ -16,7 +16,7 @@ from pms_pipelines.canonical.model import (
     make_event,
 )
 
-T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def at(seconds: int) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -107,7 +107,7 @@ def test_agency_refuses_anything_but_a_credentials_reference(
 
 
 def test_watermark_never_moves_backwards(db_conn: psycopg.Connection) -> None:
-    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t = datetime(2026, 1, 1, tzinfo=UTC)
     assert read_watermark(db_conn, "buildium", "acme", "tenant") is None
     assert advance_watermark(db_conn, "buildium", "acme", "tenant", t) == t
     assert advance_watermark(db_conn, "buildium", "acme", "tenant", t - timedelta(hours=1)) == t
