@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pms_pipelines.db.connection import connect, database_url
+from pms_pipelines.db.connection import DatabaseUrlMissing, connect, database_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant works; this one is "pms_migr" in ASCII, unlikely to clash with the app's.
@@ -94,7 +94,12 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
 
 
 def main() -> int:
-    applied = migrate(database_url())
+    try:
+        url = database_url()
+    except DatabaseUrlMissing as err:
+        print(err, file=sys.stderr)
+        return 2
+    applied = migrate(url)
     print("applied: " + ", ".join(applied) if applied else "database is up to date")
     return 0
 

@@ -19,6 +19,7 @@ from psycopg import sql
 from pms_pipelines.db.connection import url_for_database
 
 DEFAULT_DATABASES = ("pms", "dagster")
+DEFAULT_DATA_DIR = Path(".local_stack/pg")  # relative to the repo root, where `make dev` runs
 
 
 @dataclass
@@ -41,7 +42,7 @@ class EmbeddedPostgres:
 
 
 def start_embedded_postgres(
-    data_dir: Path | str,
+    data_dir: Path | str = DEFAULT_DATA_DIR,
     databases: Iterable[str] = DEFAULT_DATABASES,
     *,
     cleanup_mode: str | None = "stop",

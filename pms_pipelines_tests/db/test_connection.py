@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -11,7 +13,7 @@ from pms_pipelines.db.connection import (
     database_url,
     url_for_database,
 )
-from pms_pipelines.local_stack.embedded_postgres import ensure_databases
+from pms_pipelines.local_stack.embedded_postgres import ensure_databases, start_embedded_postgres
 
 
 def test_database_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,3 +43,18 @@ def test_ensure_databases_is_idempotent(postgres_server_url: str) -> None:
     with psycopg.connect(postgres_server_url, autocommit=True) as conn:
         for name in names:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_embedded_postgres_keeps_its_data_across_restarts(tmp_path: Path) -> None:
+    data_dir = tmp_path / "pg"
+    pg = start_embedded_postgres(data_dir, databases=("pms",))
+    with psycopg.connect(pg.urls["pms"], autocommit=True) as conn:
+        conn.execute("CREATE TABLE kept (x int)")
+    pg.stop()
+    pg = start_embedded_postgres(data_dir, databases=("pms", "dagster"), cleanup_mode="delete")
+    try:
+        with psycopg.connect(pg.urls["pms"]) as conn:
+            assert conn.execute("SELECT to_regclass('kept') IS NOT NULL").fetchone() == (True,)
+        assert set(pg.urls) == {"pms", "dagster"}
+    finally:
+        pg.stop()
