@@ -48,6 +48,7 @@ class SandboxState:
         self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque)
         self.faults = dict(DEFAULT_FAULTS)
+        self.counts: collections.Counter[str] = collections.Counter()  # "200", "429", "truncated"
         self.lock = threading.Lock()
         self.fault_rng = random.Random(seed)
         self.churn_rng = random.Random(seed + 1)
@@ -95,6 +96,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
               truncate: bool = False) -> None:
+        with self.state.lock:
+            self.state.counts["truncated" if truncate else str(status)] += 1
         if truncate:
             body = body[: max(1, len(body) // 2)]  # a connection cut mid-body
         self.send_response(status)
