@@ -66,7 +66,8 @@ def start_sandbox(
         raise ValueError("each agency needs its own client_id")
     state = SandboxState(stores, rate_limit_per_s, faults, seed)
     server = make_server(state, host, port)
-    threading.Thread(target=server.serve_forever, name="buildium-sandbox", daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), name="buildium-sandbox",
+                     daemon=True).start()
     bound_host, bound_port = server.server_address[:2]
     running = RunningSandbox(f"http://{bound_host}:{bound_port}", state, server)
     if churn_seconds:

@@ -1,0 +1,189 @@
+"""The Buildium client and pull against the sandbox, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from pms_pipelines.integrations.buildium.client import BuildiumClient
+from pms_pipelines.integrations.buildium.pull import pull, pull_with
+from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
+from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected, RetryPolicy
+
+CREDS = {"client_id": "test-agency-a", "client_secret": "not-a-real-secret-a"}
+FAST = RetryPolicy(max_attempts=4, base_delay_s=0.001, max_delay_s=0.01)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[RunningSandbox]:
+    running = start_sandbox(
+        [{"agency_id": "agency-a", **CREDS, "units": 60},
+         {"agency_id": "agency-b", "client_id": "test-agency-b",
+          "client_secret": "not-a-real-secret-b", "units": 30}],
+        rate_limit_per_s=None, seed=11)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_faults(sandbox: RunningSandbox) -> Iterator[None]:
+    sandbox.state.counts.clear()
+    yield
+    sandbox.set_faults({"latency_ms": 0, "p429": 0, "p5xx": 0, "p_truncate": 0})
+
+
+def client(sandbox: RunningSandbox, **kwargs) -> BuildiumClient:
+    kwargs.setdefault("rate_limit_per_s", None)
+    kwargs.setdefault("policy", FAST)
+    return BuildiumClient(sandbox.base_url, CREDS["client_id"], CREDS["client_secret"], **kwargs)
+
+
+def request(sandbox: RunningSandbox, entity: str, since: datetime | None = None) -> PullRequest:
+    return PullRequest(agency_id="agency-a", entity=entity, base_url=sandbox.base_url,
+                       credentials=CREDS, since=since, observed_at=datetime.now(timezone.utc))
+
+
+def test_paging_reads_every_page_up_to_the_total(sandbox: RunningSandbox) -> None:
+    lines: list[str] = []
+    units = list(client(sandbox, page_size=7, progress=lines.append).units())
+    total = len(sandbox.store("agency-a").records["units"])
+    assert len(units) == total == 60 and len({u["Id"] for u in units}) == total
+    assert len(lines) == math.ceil(total / 7) and lines[-1].endswith(f"{total} of {total}")
+
+
+def test_x_total_count_and_limit_cap(sandbox: RunningSandbox) -> None:
+    headers = {"x-buildium-client-id": CREDS["client_id"],
+               "x-buildium-client-secret": CREDS["client_secret"]}
+    response = requests.get(f"{sandbox.base_url}/v1/rentals/units",
+                            params={"limit": 5000, "offset": 55}, headers=headers, timeout=5)
+    assert response.status_code == 200 and response.headers["X-Total-Count"] == "60"
+    assert len(response.json()) == 5
+
+
+def test_agencies_are_told_apart_by_their_credentials(sandbox: RunningSandbox) -> None:
+    b = BuildiumClient(sandbox.base_url, "test-agency-b", "not-a-real-secret-b",
+                       rate_limit_per_s=None)
+    ids_b = {u["Id"] for u in b.units()}
+    ids_a = {u["Id"] for u in client(sandbox).units()}
+    assert len(ids_b) == 30 and not ids_a & ids_b
+
+
+def test_incremental_pull_returns_only_changed_records(sandbox: RunningSandbox) -> None:
+    watermark = datetime.now(timezone.utc).replace(microsecond=0)
+    sandbox.churn_once()
+    store = sandbox.store("agency-a")
+    for entity, collection in [("tenant", "tenants"), ("landlord", "owners")]:
+        changed = {str(i) for (c, i), at in store.updated.items()
+                   if c == collection and at >= watermark}
+        pulled = {e.source_id for e in pull(request(sandbox, entity, since=watermark))}
+        assert pulled == changed
+    tenancies = {e.source_id for e in pull(request(sandbox, "tenancy", since=watermark))}
+    changed_leases = {str(i) for (c, i), at in store.updated.items()
+                      if c == "leases" and at >= watermark}
+    changed_leases |= {str(store.records["rents"][i]["LeaseId"])
+                       for (c, i), at in store.updated.items() if c == "rents" and at >= watermark}
+    assert tenancies == changed_leases and 0 < len(tenancies) < len(store.records["leases"])
+    properties = list(pull(request(sandbox, "property", since=watermark)))
+    assert 0 < len(properties) < len(store.records["units"])
+
+
+@pytest.mark.parametrize("entity", ["property", "landlord", "tenant", "tenancy"])
+def test_a_future_watermark_returns_nothing(sandbox: RunningSandbox, entity: str) -> None:
+    future = datetime.now(timezone.utc) + timedelta(days=1)
+    assert list(pull(request(sandbox, entity, since=future))) == []
+
+
+def test_full_pull_yields_only_the_requested_entity(sandbox: RunningSandbox) -> None:
+    items = list(pull(request(sandbox, "tenancy")))
+    assert items and all(not isinstance(i, Rejected) and i.entity == "tenancy" for i in items)
+    assert len(items) == len(sandbox.store("agency-a").records["leases"])
+
+
+def test_429_then_success_is_retried(sandbox: RunningSandbox) -> None:
+    sandbox.set_faults({"p429": 0.5})
+    units = list(client(sandbox, page_size=5, policy=RetryPolicy(
+        max_attempts=12, base_delay_s=0.001, max_delay_s=0.01)).units())
+    assert len(units) == 60
+    assert sandbox.state.counts["429"] > 0
+
+
+def test_sandbox_rate_limit_is_respected_by_the_client_limiter() -> None:
+    limited = start_sandbox([{"agency_id": "r", **CREDS, "units": 8}], rate_limit_per_s=10)
+    try:
+        paced = BuildiumClient(limited.base_url, CREDS["client_id"], CREDS["client_secret"],
+                               page_size=1)
+        assert len(list(paced.units())) == 8 and limited.state.counts["429"] == 0
+        headers = {"x-buildium-client-id": CREDS["client_id"],
+                   "x-buildium-client-secret": CREDS["client_secret"]}
+        statuses = [requests.get(f"{limited.base_url}/v1/rentals", headers=headers,
+                                 timeout=5).status_code for _ in range(12)]
+        assert 429 in statuses  # the sandbox enforces Buildium's 10 requests/s
+    finally:
+        limited.stop()
+
+
+def test_5xx_is_retried_then_raises_a_clear_error(sandbox: RunningSandbox) -> None:
+    sandbox.set_faults({"p5xx": 1.0})
+    with pytest.raises(PmsApiError) as caught:
+        list(client(sandbox).rentals())
+    exc = caught.value
+    assert exc.status == 503 and exc.attempts == FAST.max_attempts
+    assert sandbox.state.counts["503"] == FAST.max_attempts
+    assert "GET /v1/rentals" in str(exc) and "temporarily unavailable" in str(exc)
+
+
+def test_truncated_bodies_are_retried(sandbox: RunningSandbox) -> None:
+    sandbox.set_faults({"p_truncate": 0.5})
+    units = list(client(sandbox, page_size=10, policy=RetryPolicy(
+        max_attempts=12, base_delay_s=0.001, max_delay_s=0.01)).units())
+    assert len(units) == 60 and sandbox.state.counts["truncated"] > 0
+
+
+@pytest.mark.parametrize("client_id, secret", [
+    (CREDS["client_id"], "wrong-secret-value"), ("nobody", "another-wrong-secret"),
+])
+def test_bad_credentials_fail_clearly_without_the_secret(
+    sandbox: RunningSandbox, client_id: str, secret: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    req = PullRequest(agency_id="agency-a", entity="landlord", base_url=sandbox.base_url,
+                      credentials={"client_id": client_id, "client_secret": secret},
+                      since=None, observed_at=datetime.now(timezone.utc))
+    with pytest.raises(PmsApiError) as caught:
+        list(pull(req))
+    assert caught.value.status == 401 and "HTTP 401" in str(caught.value)
+    assert "secret" in str(caught.value).lower()  # the vendor's message says what is wrong
+    for text in (str(caught.value), repr(req), caplog.text):
+        assert secret not in text
+
+
+def test_unknown_entity_is_refused(sandbox: RunningSandbox) -> None:
+    with pytest.raises(ValueError, match="no entity"):
+        pull_with(client(sandbox), request(sandbox, "invoice"))
+
+
+def test_churn_thread_changes_data_over_time() -> None:
+    churning = start_sandbox([{"agency_id": "c", **CREDS, "units": 10}], churn_seconds=0.05,
+                             rate_limit_per_s=None)
+    try:
+        store = churning.store("c")
+        before = len(store.records["leases"])
+        deadline = datetime.now(timezone.utc) + timedelta(seconds=5)
+        while len(store.records["leases"]) == before and datetime.now(timezone.utc) < deadline:
+            churning._stopping.wait(0.02)
+        assert len(store.records["leases"]) != before
+    finally:
+        churning.stop()
+
+
+def test_faults_can_be_set_over_http(sandbox: RunningSandbox) -> None:
+    response = requests.post(f"{sandbox.base_url}/_sandbox/faults", json={"p5xx": 0.25},
+                             timeout=5)
+    assert response.status_code == 200 and sandbox.state.faults["p5xx"] == 0.25
+    bad = requests.post(f"{sandbox.base_url}/_sandbox/faults", json={"p_fire": 1}, timeout=5)
+    assert bad.status_code == 400
