@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -45,8 +47,10 @@ def test_ensure_databases_is_idempotent(postgres_server_url: str) -> None:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def test_embedded_postgres_keeps_its_data_across_restarts(tmp_path: Path) -> None:
-    data_dir = tmp_path / "pg"
+def test_embedded_postgres_keeps_its_data_across_restarts() -> None:
+    # Outside pytest's tmp_path, which another pytest session may lock down (see fixture).
+    parent = Path(tempfile.mkdtemp(prefix="pms-test-pg-"))
+    data_dir = parent / "pg"
     pg = start_embedded_postgres(data_dir, databases=("pms",))
     with psycopg.connect(pg.urls["pms"], autocommit=True) as conn:
         conn.execute("CREATE TABLE kept (x int)")
@@ -58,3 +62,4 @@ def test_embedded_postgres_keeps_its_data_across_restarts(tmp_path: Path) -> Non
         assert set(pg.urls) == {"pms", "dagster"}
     finally:
         pg.stop()
+        shutil.rmtree(parent, ignore_errors=True)
