@@ -52,6 +52,8 @@ def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: lis
         mine = [i for i in chosen if events[i].entity == entity]
         if not mine:
             continue
+        # Key order makes concurrent batches lock rows in the same order: no deadlocks.
+        mine.sort(key=lambda i: _key(events[i]))
         upserts = [events[i] for i in mine if events[i].op == "upsert"]
         deletes = [events[i] for i in mine if events[i].op == "delete"]
         won: set[Key] = set()
