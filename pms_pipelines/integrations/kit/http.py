@@ -64,8 +64,9 @@ class TokenBucket:
                 now = self.clock()
                 self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
                 self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
+                # The epsilon: float refills land a hair under 1 and would spin on tiny waits.
+                if self.tokens >= 1 - 1e-9:
+                    self.tokens = max(0.0, self.tokens - 1)
                     return
                 wait = (1 - self.tokens) / self.rate
             self.sleep(wait)

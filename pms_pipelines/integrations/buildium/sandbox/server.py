@@ -89,6 +89,7 @@ class SandboxState:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "BuildiumSandbox/1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms stalls
     state: SandboxState  # set on the per-server subclass
 
     def log_message(self, fmt: str, *args: Any) -> None:
