@@ -11,6 +11,7 @@ start or at run time with `POST /_sandbox/faults`.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pms_pipelines.integrations.buildium.sandbox.server import SandboxState, mak
 from pms_pipelines.integrations.buildium.sandbox.store import AgencyStore, load_fixture
 
 __all__ = ["RunningSandbox", "start_sandbox"]
+log = logging.getLogger("pms_pipelines.sandbox.buildium")
 
 
 @dataclass
@@ -73,6 +75,6 @@ def start_sandbox(
     if churn_seconds:
         def churn_forever() -> None:
             while not running._stopping.wait(churn_seconds):
-                running.churn_once()
+                log.info("churn: %s", running.churn_once())
         threading.Thread(target=churn_forever, name="buildium-churn", daemon=True).start()
     return running
