@@ -1,34 +1,73 @@
-"""The ids a full pull saw, per (pms, agency, entity): diffed with the next full pull to
-emit deletes for providers that never say a record is gone."""
+"""The ids full pulls saw, per (pms, agency, entity): diffed with the next full pull to
+emit deletes for providers that never say a record is gone.
+
+An id missing from one full pull is only a suspect (`missing_since` is set): offset
+paging over a list that changes during the pull can skip a live record once. It is
+deleted when the next full pull misses it too, and cleared if it shows up again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 
 
-def previous_snapshot_ids(
+@dataclass(frozen=True)
+class SnapshotDiff:
+    deleted: set[str]  # missed twice in a row: publish a delete
+    suspects: set[str]  # missed once: keep watching
+
+
+def previous_snapshot(
     conn: psycopg.Connection, pms: str, agency_id: str, entity: str
-) -> set[str]:
+) -> dict[str, datetime | None]:
+    """Each known id and when a full pull first missed it (None: seen last time)."""
     rows = conn.execute(
-        "SELECT source_id FROM ingest.pull_snapshot "
+        "SELECT source_id, missing_since FROM ingest.pull_snapshot "
         "WHERE pms = %s AND agency_id = %s AND entity = %s",
         (pms, agency_id, entity),
     ).fetchall()
-    return {row[0] for row in rows}
+    return {row[0]: row[1] for row in rows}
+
+
+def diff_snapshot(previous: dict[str, datetime | None], seen: set[str]) -> SnapshotDiff:
+    vanished = previous.keys() - seen
+    deleted = {source_id for source_id in vanished if previous[source_id] is not None}
+    return SnapshotDiff(deleted=deleted, suspects=vanished - deleted)
 
 
 def replace_snapshot(
-    conn: psycopg.Connection, pms: str, agency_id: str, entity: str, source_ids: Iterable[str]
+    conn: psycopg.Connection,
+    pms: str,
+    agency_id: str,
+    entity: str,
+    seen: Iterable[str],
+    suspects: Iterable[str] = (),
+    *,
+    now: datetime | None = None,
 ) -> None:
-    """Make `source_ids` the snapshot, in the caller's transaction."""
+    """Make `seen` (present) and `suspects` (missed once, since `now` unless already
+    missing) the snapshot, in the caller's transaction."""
+    key = (pms, agency_id, entity)
+    missing_before = {
+        source_id: since
+        for source_id, since in previous_snapshot(conn, *key).items()
+        if since is not None
+    }
     conn.execute(
-        "DELETE FROM ingest.pull_snapshot WHERE pms = %s AND agency_id = %s AND entity = %s",
-        (pms, agency_id, entity),
+        "DELETE FROM ingest.pull_snapshot WHERE pms = %s AND agency_id = %s AND entity = %s", key
     )
+    suspects = sorted(set(suspects))
     conn.execute(
-        "INSERT INTO ingest.pull_snapshot (pms, agency_id, entity, source_id) "
-        "SELECT %s, %s, %s, id FROM unnest(%s::text[]) AS id ON CONFLICT DO NOTHING",
-        (pms, agency_id, entity, sorted(set(source_ids))),
+        "INSERT INTO ingest.pull_snapshot (pms, agency_id, entity, source_id, missing_since) "
+        "SELECT %s, %s, %s, id, since FROM unnest(%s::text[], %s::timestamptz[]) AS s(id, since) "
+        "ON CONFLICT DO NOTHING",
+        (
+            *key,
+            sorted(set(seen)) + suspects,
+            [None] * len(set(seen)) + [missing_before.get(s, now) for s in suspects],
+        ),
     )

@@ -119,6 +119,7 @@ def _metadata(report: PullReport) -> dict[str, object]:
         "published": report.published,
         "rejected": report.rejected,
         "deletes": report.deletes,
+        "missing_once": report.suspects,
         "publish_retried_records": report.publish.retried_records,
         "seconds": round(report.seconds, 3),
         "records_per_second": round(report.pulled / report.seconds, 1) if report.seconds else 0.0,

@@ -2,8 +2,9 @@
 
 The order of durable effects is what keeps the promise "nothing lost":
 1. pull and publish, in chunks, while reading (memory stays flat on big agencies);
-2. on a full pull, diff the ids seen against the last full snapshot and publish a
-   `delete` event for each id that vanished (for PMSs that do not signal deletes);
+2. on a full pull, diff the ids seen against the snapshot of earlier full pulls and
+   publish a `delete` event for each id the last two full pulls missed (for PMSs that
+   do not signal deletes; one miss can be offset paging skipping a shifted record);
 3. only then, in one transaction: advance the watermark, replace the snapshot and keep
    the records the mapping rejected as dead letters.
 A failure in 1 or 2 leaves the watermark where it was, so the next run pulls again.
@@ -39,6 +40,7 @@ class PullReport:
     published: int = 0
     rejected: int = 0
     deletes: int = 0
+    suspects: int = 0  # missed by this full pull only: deleted if the next one misses them too
     watermark_before: datetime | None = None
     watermark_after: datetime | None = None
     seconds: float = 0.0
@@ -81,15 +83,18 @@ def pull_and_publish(
     seen: set[str] = set()
     events = _events_tracking(integration.pull(request), report, seen)
     _publish(kinesis, stream, events, report)
+    diff = None
     if full:
-        vanished = snapshots.previous_snapshot_ids(conn, integration.name, agency_id, entity) - seen
+        previous_ids = snapshots.previous_snapshot(conn, integration.name, agency_id, entity)
         conn.commit()
+        diff = snapshots.diff_snapshot(previous_ids, seen)
         deletes = [
             make_event(source=integration.name, agency_id=agency_id, entity=entity,
                        source_id=source_id, data=None, observed_at=observed_at)
-            for source_id in sorted(vanished)
+            for source_id in sorted(diff.deleted)
         ]
         report.deletes = len(deletes)
+        report.suspects = len(diff.suspects)
         _publish(kinesis, stream, iter(deletes), report)
     with conn.transaction():
         dead_letters.store_dead_letters(
@@ -102,8 +107,10 @@ def pull_and_publish(
                 for r in report.rejections
             ],
         )
-        if full:
-            snapshots.replace_snapshot(conn, integration.name, agency_id, entity, seen)
+        if diff is not None:
+            snapshots.replace_snapshot(
+                conn, integration.name, agency_id, entity, seen, diff.suspects, now=observed_at
+            )
         watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at)
     report.watermark_after = observed_at
     report.seconds = time.monotonic() - started

@@ -20,8 +20,14 @@ from pms_pipelines.db.dead_letters import (
     mark_redriven,
     store_dead_letters,
 )
-from pms_pipelines.db.snapshots import previous_snapshot_ids, replace_snapshot
+from pms_pipelines.db.snapshots import (
+    SnapshotDiff,
+    diff_snapshot,
+    previous_snapshot,
+    replace_snapshot,
+)
 from pms_pipelines.db.watermarks import advance_watermark, read_watermark
+from pms_pipelines_tests.db.sample_events import at
 
 # Real Kinesis sequence numbers are 56+ digits: too long for bigint, and "9" > "10" as text.
 SEQ_A = "49590338271490256608559692538361571095921575989136588898"
@@ -120,12 +126,35 @@ def test_watermark_never_moves_backwards(db_conn: psycopg.Connection) -> None:
 
 
 def test_snapshot_is_replaced_whole(db_conn: psycopg.Connection) -> None:
-    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == set()
+    assert previous_snapshot(db_conn, "buildium", "acme", "tenant") == {}
     replace_snapshot(db_conn, "buildium", "acme", "tenant", ["1", "2", "2", "3"])
     replace_snapshot(db_conn, "buildium", "acme", "property", ["1"])
-    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == {"1", "2", "3"}
+    assert set(previous_snapshot(db_conn, "buildium", "acme", "tenant")) == {"1", "2", "3"}
     replace_snapshot(db_conn, "buildium", "acme", "tenant", iter(["3", "4"]))
-    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == {"3", "4"}
+    assert set(previous_snapshot(db_conn, "buildium", "acme", "tenant")) == {"3", "4"}
     replace_snapshot(db_conn, "buildium", "acme", "tenant", [])
-    assert previous_snapshot_ids(db_conn, "buildium", "acme", "tenant") == set()
-    assert previous_snapshot_ids(db_conn, "buildium", "acme", "property") == {"1"}
+    assert previous_snapshot(db_conn, "buildium", "acme", "tenant") == {}
+    assert set(previous_snapshot(db_conn, "buildium", "acme", "property")) == {"1"}
+
+
+def test_a_record_is_deleted_only_when_two_full_pulls_miss_it(
+    db_conn: psycopg.Connection,
+) -> None:
+    key = ("buildium", "acme", "tenant")
+    replace_snapshot(db_conn, *key, ["1", "2", "3"])
+    first = diff_snapshot(previous_snapshot(db_conn, *key), {"1", "3"})
+    assert first == SnapshotDiff(deleted=set(), suspects={"2"})
+    replace_snapshot(db_conn, *key, {"1", "3"}, first.suspects, now=at(10))
+    assert previous_snapshot(db_conn, *key)["2"] == at(10)
+
+    # Missed again: deleted. Seen again instead: no longer a suspect.
+    assert diff_snapshot(previous_snapshot(db_conn, *key), {"1", "3"}).deleted == {"2"}
+    back = diff_snapshot(previous_snapshot(db_conn, *key), {"1", "2", "3"})
+    assert back == SnapshotDiff(deleted=set(), suspects=set())
+    replace_snapshot(db_conn, *key, {"1", "2", "3"}, back.suspects, now=at(20))
+    assert previous_snapshot(db_conn, *key)["2"] is None
+
+    # A suspect keeps the time it was first missed.
+    replace_snapshot(db_conn, *key, {"1"}, {"2", "3"}, now=at(30))
+    replace_snapshot(db_conn, *key, {"1"}, {"2", "3"}, now=at(40))
+    assert previous_snapshot(db_conn, *key) == {"1": None, "2": at(30), "3": at(30)}

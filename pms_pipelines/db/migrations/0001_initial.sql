@@ -193,5 +193,7 @@ CREATE TABLE ingest.pull_snapshot (
     agency_id           text        NOT NULL,
     entity              text        NOT NULL,
     source_id           text        NOT NULL,
+    -- set when a full pull first missed this id; a delete needs a second miss
+    missing_since       timestamptz,
     PRIMARY KEY (pms, agency_id, entity, source_id)
 );

@@ -1,0 +1,117 @@
+"""One pull, PMS sandbox → Kinesis (moto): watermarks, deletes, failures losing nothing."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from pms_pipelines.canonical import Event
+from pms_pipelines.db import watermarks
+from pms_pipelines.db.connection import connect
+from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
+from pms_pipelines.integrations.kit import PmsApiError
+from pms_pipelines.pulls.pull_and_publish import pull_and_publish
+from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
+
+pytestmark = pytest.mark.integration
+
+BUILDIUM = REGISTRY["buildium"]
+AGENCY = "pull-test"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[tuple[RunningSandbox, dict[str, str]]]:
+    credentials = {"client_id": secrets.token_hex(6), "client_secret": secrets.token_hex(12)}
+    running = start_sandbox(
+        [{"agency_id": AGENCY, "units": 40, **credentials}], rate_limit_per_s=None
+    )
+    yield running, credentials
+    running.stop()
+
+
+def _stream_events(stream: str) -> list[Event]:
+    client = kinesis_client()
+    return [
+        Event.model_validate_json(record.data)
+        for shard in list_shards(client, stream)
+        for batch in read_shard(client, stream, shard["ShardId"], StartPosition(),
+                                sleep=lambda s: None)
+        for record in batch.records
+    ]
+
+
+def _pull(sandbox, db_conn, stream, entity, *, full, credentials=None, kinesis=None, now=None):
+    running, good_credentials = sandbox
+    return pull_and_publish(
+        BUILDIUM, agency_id=AGENCY, entity=entity, credentials=credentials or good_credentials,
+        base_url=running.base_url, conn=db_conn, kinesis=kinesis or kinesis_client(),
+        stream=stream, full=full, now=now,
+    )
+
+
+def test_full_then_incremental_pull_publish_what_changed(sandbox, kinesis_stream, db_conn) -> None:
+    first = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    assert first.mode == "full" and first.pulled > 0
+    assert first.published == first.pulled - first.rejected
+    assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "tenant") == first.watermark_after
+    assert len(_stream_events(kinesis_stream)) == first.published
+
+    quiet = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False)
+    assert quiet.mode == "incremental" and quiet.pulled == 0
+
+    changes = sandbox[0].churn_once()
+    assert changes
+    changed = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False)
+    assert 0 < changed.published < first.published
+    assert changed.watermark_after > first.watermark_after
+
+
+def test_a_failed_publish_leaves_the_watermark(sandbox, kinesis_stream, db_conn) -> None:
+    first = _pull(sandbox, db_conn, kinesis_stream, "landlord", full=True)
+
+    class StreamGone:
+        def put_records(self, **kwargs):
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException"}}, "PutRecords")
+
+    sandbox[0].churn_once()
+    with pytest.raises(ClientError):
+        _pull(sandbox, db_conn, kinesis_stream, "landlord", full=True, kinesis=StreamGone(),
+              now=first.watermark_after + timedelta(hours=1))
+    db_conn.rollback()
+    assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "landlord") == first.watermark_after
+
+
+def test_a_failing_pms_leaves_the_watermark_and_no_secret_in_the_error(
+    sandbox, kinesis_stream, db_conn
+) -> None:
+    first = _pull(sandbox, db_conn, kinesis_stream, "property", full=True)
+    wrong = {"client_id": sandbox[1]["client_id"], "client_secret": "not-" + secrets.token_hex(8)}
+    with pytest.raises(PmsApiError) as raised:
+        _pull(sandbox, db_conn, kinesis_stream, "property", full=False, credentials=wrong)
+    assert wrong["client_secret"] not in str(raised.value)
+    db_conn.rollback()
+    assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "property") == first.watermark_after
+
+
+def test_a_record_gone_from_two_full_pulls_becomes_a_delete(sandbox, kinesis_stream, db_conn) -> None:
+    running, _ = sandbox
+    _pull(sandbox, db_conn, kinesis_stream, "tenancy", full=True)
+    store = running.store(AGENCY)
+    gone = sorted(store.records["leases"])[0]
+    store.remove("leases", gone)
+
+    once = _pull(sandbox, db_conn, kinesis_stream, "tenancy", full=True)
+    assert (once.deletes, once.suspects) == (0, 1)
+    twice = _pull(sandbox, db_conn, kinesis_stream, "tenancy", full=True)
+    assert (twice.deletes, twice.suspects) == (1, 0)
+    deletes = [e for e in _stream_events(kinesis_stream) if e.op == "delete"]
+    assert [(e.entity, e.source_id) for e in deletes] == [("tenancy", str(gone))]
+    with connect(db_conn.info.dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM ingest.pull_snapshot WHERE source_id = %s",
+                            (str(gone),)).fetchone()[0] == 0
