@@ -23,7 +23,13 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
         agency_ids = enabled_partitions(context, postgres)
         if not agency_ids:
             return SkipReason(f"no enabled {integration.name} agency")
-        return [pull_run_request(integration, a, full=full) for a in agency_ids]
+        # A schedule asking for several runs must key each; keys are per tick.
+        tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "now"
+        mode = "full" if full else "incremental"
+        return [
+            pull_run_request(integration, a, full=full, run_key=f"{mode}:{a}:{tick}")
+            for a in agency_ids
+        ]
 
     @schedule(
         name=f"{integration.name}_incremental_pull",

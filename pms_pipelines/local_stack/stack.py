@@ -75,7 +75,16 @@ def _start_postgres(stack: LocalStack, state_dir: Path, say: Callable[[str], Non
         # moto keeps no state between runs: checkpoints of the old stream mean nothing.
         conn.execute("DELETE FROM ingest.checkpoint WHERE stream_name = %s", (STREAM,))
         conn.commit()
-    stack.env.update(PMS_DATABASE_URL=url, DAGSTER_PG_URL=dagster_url)
+    stack.env.update(PMS_DATABASE_URL=url, DAGSTER_PG_URL=dagster_storage_url(dagster_url))
+
+
+def dagster_storage_url(url: str) -> str:
+    """Name the psycopg2 driver: SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3,
+    whose server-side parameters break dagster-postgres' `NOTIFY run_events, %s`."""
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg2{sep}{rest}"
+    return url
 
 
 def _start_aws(stack: LocalStack, say: Callable[[str], None]) -> None:

@@ -1,0 +1,69 @@
+"""Pull schedules and the agency sensor: one run per enabled agency, new agencies pulled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
+
+from pms_pipelines.db import agencies
+from pms_pipelines.db.connection import connect
+from pms_pipelines.defs.resources import resources
+
+pytestmark = pytest.mark.integration
+
+
+def _register(db_url: str, *agency_ids: str, enabled: bool = True) -> None:
+    with connect(db_url) as conn:
+        for agency_id in agency_ids:
+            agencies.register_agency(conn, "buildium", agency_id, display_name=agency_id,
+                                     credentials_ref="env:PMS_CRED_X", enabled=enabled)
+        conn.commit()
+
+
+def _schedule(name: str):  # noqa: ANN202
+    from pms_pipelines.definitions import defs
+
+    return next(s for s in defs.get_repository_def().schedule_defs if s.name == name)
+
+
+def test_agency_sensor_adds_partitions_and_first_full_pulls(db_url, monkeypatch) -> None:
+    from pms_pipelines.definitions import defs
+
+    monkeypatch.setenv("PMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("PMS_STREAM_NAME", "unused")
+    _register(db_url, "a1", "a2")
+    _register(db_url, "off", enabled=False)
+    sensor = defs.get_sensor_def("agency_registry_sensor")
+    instance = DagsterInstance.ephemeral()
+    result = sensor(build_sensor_context(instance=instance, resources=resources()))
+    assert isinstance(result, SensorResult)
+    assert [r.partition_keys for r in result.dynamic_partitions_requests] == [["a1", "a2"]]
+    assert sorted(r.partition_key for r in result.run_requests) == ["a1", "a2"]
+    for request in result.run_requests:
+        assert request.run_config["ops"]["buildium_pull"]["config"] == {"full": True}
+        assert request.tags["pms/agency"] == f"buildium/{request.partition_key}"
+
+    instance.add_dynamic_partitions("buildium_agencies", ["a1", "a2"])
+    again = sensor(build_sensor_context(instance=instance, resources=resources()))
+    assert not isinstance(again, SensorResult)  # nothing new: a skip
+
+
+def test_incremental_schedule_keys_one_run_per_enabled_agency(db_url, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("PMS_STREAM_NAME", "unused")
+    _register(db_url, "a1", "a2")
+    _register(db_url, "off", enabled=False)
+    # A schedule context re-opens its instance from a reference: an ephemeral one has none.
+    instance = DagsterInstance.local_temp(str(tmp_path))
+    instance.add_dynamic_partitions("buildium_agencies", ["a1", "a2", "off"])
+    tick = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=tick, resources=resources()
+    )
+    schedule = _schedule("buildium_incremental_pull")
+    requests = schedule(context)
+    assert sorted(r.partition_key for r in requests) == ["a1", "a2"]
+    assert len({r.run_key for r in requests}) == 2
+    assert all(r.run_config["ops"]["buildium_pull"]["config"] == {"full": False} for r in requests)
