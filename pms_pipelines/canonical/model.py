@@ -52,6 +52,8 @@ class Address(_Record):
     region: Text | None = None
     postcode: Text | None = None
     country: CountryCode | None = None
+    # The provider's country when it maps to no ISO code, so an unmapped value is not lost.
+    country_raw: Text | None = None
 
 
 class Contact(_Record):
@@ -67,9 +69,14 @@ class Property(_Record):
     property_type: PropertyType
     property_type_raw: Text | None = None
     bedrooms: Annotated[int, Field(ge=0, le=100)] | None = None
+    # Providers send bedrooms as enums ("OneBed", "NotSet"); the raw value survives a miss.
+    bedrooms_raw: Text | None = None
     status: PropertyStatus
     status_raw: Text | None = None
     landlord_ids: tuple[Key, ...] = ()
+    # Source id of the parent building (Buildium rental property, Propertyware building) at
+    # the same PMS, so the app can group units; buildings are not records of their own.
+    building_id: Key | None = None
 
 
 class Landlord(_Record):

@@ -12,7 +12,9 @@ from typing import Any
 
 from pms_pipelines.canonical.model import Address, Event, Landlord, Property, Tenancy, Tenant
 
-_ADDRESS_FIELDS = ("line1", "line2", "line3", "city", "region", "postcode", "country")
+_ADDRESS_FIELDS = (
+    "line1", "line2", "line3", "city", "region", "postcode", "country", "country_raw",
+)
 ADDRESS_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (f"address_{name}", "text") for name in _ADDRESS_FIELDS
 )
@@ -48,7 +50,8 @@ def _property(p: Property) -> dict[str, Any]:
     return {
         "name": p.name, **_address(p.address), "property_type": p.property_type,
         "property_type_raw": p.property_type_raw, "bedrooms": p.bedrooms,
-        "status": p.status, "status_raw": p.status_raw,
+        "bedrooms_raw": p.bedrooms_raw, "status": p.status, "status_raw": p.status_raw,
+        "building_id": p.building_id,
     }
 
 
@@ -84,8 +87,8 @@ LAYOUTS: dict[str, TableLayout] = {
     "property": TableLayout(
         "pms.property",
         (("name", "text"), *ADDRESS_COLUMNS, ("property_type", "text"),
-         ("property_type_raw", "text"), ("bedrooms", "integer"), ("status", "text"),
-         ("status_raw", "text")),
+         ("property_type_raw", "text"), ("bedrooms", "integer"), ("bedrooms_raw", "text"),
+         ("status", "text"), ("status_raw", "text"), ("building_id", "text")),
         _property,
         Link("pms.property_landlord", "property_id", "landlord_id", lambda p: p.landlord_ids),
     ),

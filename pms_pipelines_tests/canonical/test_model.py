@@ -121,3 +121,21 @@ def test_other_entities_validate_their_fields() -> None:
     assert Tenant(first_name="Zoë 🏠", last_name="O'Brien; DROP TABLE").first_name == "Zoë 🏠"
     tz_event = _event(observed_at=datetime(2026, 11, 26, 10, 30, tzinfo=timezone(timedelta(hours=1))))
     assert tz_event.observed_at == NOW and tz_event.version == _event().version
+
+
+def test_raw_fields_and_building_round_trip_and_change_the_event_id() -> None:
+    unit = Property(address=Address(country=None, country_raw="Atlantis"),
+                    property_type="apartment", bedrooms=None, bedrooms_raw="TwelveBed",
+                    status="active", building_id="B7")
+    event = _event(data=unit, entity="property", source_id="20")
+    again = Event.model_validate_json(event.to_bytes())
+    assert again == event and again.data.building_id == "B7"
+    assert again.data.address.country_raw == "Atlantis"
+    assert _event(data=unit.model_copy(update={"building_id": "B8"}), entity="property",
+                  source_id="20").event_id != event.event_id
+    jsonschema.validate(json.loads(event.to_bytes()), json.loads(SCHEMA_FILE.read_text()))
+
+
+def test_building_id_is_a_key() -> None:
+    with pytest.raises(ValidationError, match="at least 1"):
+        Property(address=Address(), property_type="house", status="active", building_id="")

@@ -27,8 +27,8 @@ def property_record(name: str = "Flat 1", landlord_ids: tuple[str, ...] = ("L1",
     return Property(
         name=name,
         address=Address(line1="1 High St", city="Leeds", postcode="LS1 1AA", country="GB"),
-        property_type="apartment", property_type_raw="Flat", bedrooms=2,
-        status="active", landlord_ids=landlord_ids,
+        property_type="apartment", property_type_raw="Flat", bedrooms=2, bedrooms_raw="2 bed",
+        status="active", landlord_ids=landlord_ids, building_id="B1",
     )
 
 
@@ -45,7 +45,9 @@ def tenant_record(first_name: str = "Ada") -> Tenant:
 
 
 def landlord_record(company: str = "Acme Lets") -> Landlord:
-    return Landlord(kind="company", company_name=company, address=Address(city="York"))
+    # An unmapped country: the raw value must still reach the address_country_raw column.
+    return Landlord(kind="company", company_name=company,
+                    address=Address(city="York", country_raw="Yorkshire Republic"))
 
 
 def event(

@@ -102,10 +102,11 @@ def test_all_columns_land_typed(db_conn: psycopg.Connection) -> None:
                       tenancy_record().start_date, "active")
     assert _row(db_conn, "property", "P1",
                 "address_line1, address_city, address_country, property_type, "
-                "property_type_raw, bedrooms") == ("1 High St", "Leeds", "GB", "apartment",
-                                                   "Flat", 2)
-    assert _row(db_conn, "landlord", "L1", "kind, company_name, address_city") == (
-        "company", "Acme Lets", "York")
+                "property_type_raw, bedrooms, bedrooms_raw, building_id, address_country_raw"
+                ) == ("1 High St", "Leeds", "GB", "apartment", "Flat", 2, "2 bed", "B1", None)
+    assert _row(db_conn, "landlord", "L1",
+                "kind, company_name, address_city, address_country, address_country_raw") == (
+        "company", "Acme Lets", "York", None, "Yorkshire Republic")
 
 
 def test_same_source_id_in_two_entities_are_separate_rows(db_conn: psycopg.Connection) -> None:

@@ -1,8 +1,8 @@
 """Buildium's `Country` enum (country names without spaces) → ISO-3166 alpha-2.
 
 Buildium is used mostly in North America, so the table covers the countries its
-customers' addresses realistically carry; a name not listed maps to None (the canonical
-`Address` has no raw field for the country, so we prefer no country to a wrong one).
+customers' addresses realistically carry; a name not listed maps to None, and the
+mapping keeps the name in `Address.country_raw` (no country beats a wrong one).
 """
 
 from __future__ import annotations

@@ -21,8 +21,12 @@ Enum tables (unknown values map to `other` with the raw value kept; see README.m
 
 `LeaseStatus`: Active → active, Future → future, Past → ended (Buildium has no
 pending/cancelled lease). `UnitBedrooms`: Studio → 0, OneBed…EightBed → 1…8,
-NineBedPlus → 9, NotSet/null/unknown → null. Rental `IsActive` → property status
-active/inactive (raw `Active`/`InActive`, Buildium's own filter values).
+NineBedPlus → 9, NotSet/null/unknown → null; `bedrooms_raw` always keeps the value
+Buildium sent, like the other raw fields here, because NineBedPlus → 9 is lossy and
+NotSet/unknown would otherwise vanish. Rental `IsActive` → property status
+active/inactive (raw `Active`/`InActive`, Buildium's own filter values). `building_id`
+is the unit's rental property (`PropertyId`). `Country` → ISO-3166 via `countries.py`;
+`country_raw` only when it does not map (a mapped name is one-to-one with its code).
 
 Deletes: Buildium signals none for these records. An inactive rental stays an upsert
 with status `inactive`, a `Past` lease an upsert with status `ended`, an inactive owner
@@ -79,15 +83,18 @@ def map_property(unit: Raw, rental: Raw | None, landlord_ids: Iterable[str]) -> 
         address = map_address(rental.get("Address")) or Address()
     name_parts = [_text(rental.get("Name")), _text(unit.get("UnitNumber"))]
     is_active = rental.get("IsActive")
+    bedrooms_raw = _text(unit.get("UnitBedrooms"))
     return Property(
         name=" - ".join(p for p in name_parts if p) or None,
         address=address,
         property_type=property_type,
         property_type_raw=subtype or rental_type,
-        bedrooms=BEDROOMS.get(unit.get("UnitBedrooms") or "NotSet"),
+        bedrooms=BEDROOMS.get(bedrooms_raw or "NotSet"),
+        bedrooms_raw=bedrooms_raw,
         status={True: "active", False: "inactive"}.get(is_active, "other"),
         status_raw={True: "Active", False: "InActive"}.get(is_active),
         landlord_ids=tuple(sorted(set(landlord_ids), key=_id_order)),
+        building_id=_text(unit.get("PropertyId")),
     )
 
 
@@ -173,12 +180,15 @@ def current_rent(rents: Sequence[Raw], today: date) -> Raw | None:
 def map_address(raw: Raw | None) -> Address | None:
     if not raw:
         return None
-    country = raw.get("Country")
+    country = _text(raw.get("Country"))
+    iso = BUILDIUM_COUNTRY_TO_ISO.get(country) if country else None
     address = Address(
         line1=_text(raw.get("AddressLine1")), line2=_text(raw.get("AddressLine2")),
         line3=_text(raw.get("AddressLine3")), city=_text(raw.get("City")),
         region=_text(raw.get("State")), postcode=_text(raw.get("PostalCode")),
-        country=BUILDIUM_COUNTRY_TO_ISO.get(country) if country else None,
+        country=iso,
+        # Kept only when unmapped: a mapped name says nothing its ISO code does not.
+        country_raw=country if iso is None else None,
     )
     return address if address != Address() else None
 

@@ -35,8 +35,9 @@ def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("unit, rental, owners, expected", [
-    ({}, {}, ["7", "3"], {"property_type": "house", "bedrooms": 2, "status": "active",
-                          "landlord_ids": ("3", "7"), "name": "Main House - 1"}),
+    ({}, {}, ["7", "3"], {"property_type": "house", "bedrooms": 2, "bedrooms_raw": "TwoBed",
+                          "status": "active", "landlord_ids": ("3", "7"),
+                          "name": "Main House - 1", "building_id": "10"}),
     ({}, {"RentalSubType": "CondoTownhome"}, [], {"property_type": "condo"}),
     ({}, {"RentalSubType": "MultiFamily"}, [], {"property_type": "apartment"}),
     ({}, {"RentalType": "Commercial", "RentalSubType": "Office"}, [],
@@ -46,17 +47,36 @@ def merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     ({}, {"RentalType": "Commercial", "RentalSubType": None}, [],
      {"property_type": "commercial", "property_type_raw": "Commercial"}),
     ({}, {"IsActive": False}, [], {"status": "inactive", "status_raw": "InActive"}),
-    ({"UnitBedrooms": None}, {}, [], {"bedrooms": None}),
-    ({"UnitBedrooms": "TwelveBed"}, {}, [], {"bedrooms": None}),
+    ({"UnitBedrooms": None}, {}, [], {"bedrooms": None, "bedrooms_raw": None}),
+    ({"UnitBedrooms": "TwelveBed"}, {}, [], {"bedrooms": None, "bedrooms_raw": "TwelveBed"}),
+    ({"UnitBedrooms": "NotSet"}, {}, [], {"bedrooms": None, "bedrooms_raw": "NotSet"}),
     ({"Address": None, "UnitNumber": None}, {}, [], {"name": "Main House"}),
-    ({"Address": merged(ADDRESS, {"Country": "Atlantis"})}, {}, [], {}),
 ], ids=["single-family", "condo", "multi-family", "office", "unknown-subtype",
         "commercial-no-subtype", "inactive", "bedrooms-null", "bedrooms-unknown",
-        "unit-address-falls-back-to-rental", "unknown-country"])
+        "bedrooms-not-set", "unit-address-falls-back-to-rental"])
 def test_map_property(unit: dict, rental: dict, owners: list[str], expected: dict) -> None:
     record = map_property(merged(UNIT, unit), merged(RENTAL, rental), owners)
     assert {k: getattr(record, k) for k in expected} == expected
     assert record.address.line1 == "1 Main St"
+
+
+@pytest.mark.parametrize("country, iso, raw", [
+    ("UnitedStates", "US", None), ("Canada", "CA", None), ("Atlantis", None, "Atlantis"),
+    (" Atlantis ", None, "Atlantis"), (None, None, None), ("", None, None),
+], ids=["mapped", "mapped-canada", "unknown-kept-raw", "unknown-trimmed", "null", "blank"])
+def test_country_raw_kept_only_when_unmapped(country: str | None, iso: str | None,
+                                             raw: str | None) -> None:
+    unit = merged(UNIT, {"Address": merged(ADDRESS, {"Country": country})})
+    address = map_property(unit, RENTAL, []).address
+    assert (address.country, address.country_raw) == (iso, raw)
+    landlord = map_landlord({"Id": 1, "Address": merged(ADDRESS, {"Country": country})})
+    assert (landlord.address.country, landlord.address.country_raw) == (iso, raw)
+
+
+def test_unknown_country_alone_still_makes_an_address() -> None:
+    # An address whose only content is an unmapped country must not collapse to null.
+    address = map_landlord({"Id": 1, "Address": {"Country": "Atlantis"}}).address
+    assert address is not None and address.country_raw == "Atlantis"
 
 
 def test_property_without_its_rental_is_a_mapping_error() -> None:
@@ -175,4 +195,6 @@ def test_rent_cycles(cycle: str, frequency: str) -> None:
     ("NotSet", None),
 ])
 def test_bedrooms(bedrooms: str, count: int | None) -> None:
-    assert map_property(merged(UNIT, {"UnitBedrooms": bedrooms}), RENTAL, []).bedrooms == count
+    record = map_property(merged(UNIT, {"UnitBedrooms": bedrooms}), RENTAL, [])
+    # The raw value is kept even when it maps: NineBedPlus → 9 drops "or more".
+    assert (record.bedrooms, record.bedrooms_raw) == (count, bedrooms)
