@@ -140,39 +140,57 @@ class ApiSender:
     def __repr__(self) -> str:  # never show the session headers
         return f"ApiSender({self.base_url!r})"
 
+    def add_secret(self, secret: str) -> None:
+        """Redact a value learnt at run time too (an access token, a rotated refresh token)."""
+        if secret:
+            self._secrets = (*self._secrets, secret)
+
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
 
     def get_json(
-        self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None
+        self, path: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[Any, Mapping[str, str]]:
         """GET `path`; return the parsed JSON body and the response headers."""
+        return self.send_json("GET", path, params=params, headers=headers)
+
+    def send_json(
+        self, method: str, path: str, *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        form: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
+    ) -> tuple[Any, Mapping[str, str]]:
+        """Send a request (a path under the base URL, or an absolute URL such as an OAuth
+        token endpoint) under the retry policy; return the JSON body and the headers."""
         for attempt in range(self.policy.max_attempts):
             try:
-                return self._attempt(path, params)
+                return self._attempt(method, path, params, form, headers)
             except _Retry as retry:
                 last = attempt + 1 >= self.policy.max_attempts
                 message = self.redact(retry.message)
                 if last:
-                    raise PmsApiError(method="GET", path=path, status=retry.status,
+                    raise PmsApiError(method=method, path=path, status=retry.status,
                                       message=message, attempts=attempt + 1) from None
                 delay = retry.delay
                 if delay is None:
                     delay = self.policy.backoff(attempt, self.rng)
                 delay = min(delay, self.policy.max_delay_s)
-                log.warning("GET %s: %s (status %s); retry %d in %.2fs", path, message,
+                log.warning("%s %s: %s (status %s); retry %d in %.2fs", method, path, message,
                             retry.status, attempt + 1, delay)
                 self.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _attempt(self, path: str, params: Any) -> tuple[Any, Mapping[str, str]]:
+    def _attempt(
+        self, method: str, path: str, params: Any, form: Any, headers: Any
+    ) -> tuple[Any, Mapping[str, str]]:
         if self.limiter is not None:
             self.limiter.acquire()
+        url = path if path.startswith(("http://", "https://")) else self.base_url + path
         try:
-            response = self.session.get(
-                self.base_url + path, params=params,
+            response = self.session.request(
+                method, url, params=params, data=form, headers=headers,
                 timeout=(self.policy.connect_timeout_s, self.policy.read_timeout_s),
             )
             body = response.content
@@ -187,7 +205,7 @@ class ApiSender:
         if status >= 500:
             raise _Retry(status, self.error_message(body))
         if status >= 400:
-            raise PmsApiError(method="GET", path=path, status=status,
+            raise PmsApiError(method=method, path=path, status=status,
                               message=self.redact(self.error_message(body)), attempts=1)
         try:
             return json.loads(body), response.headers

@@ -29,7 +29,10 @@ class ScriptedSession:
         self.headers: dict[str, str] = {}
         self.calls: list[tuple[str, object]] = []
 
-    def get(self, url: str, params: object = None, timeout: object = None) -> FakeResponse:
+    def request(
+        self, method: str, url: str, params: object = None, data: object = None,
+        headers: object = None, timeout: object = None,
+    ) -> FakeResponse:
         assert timeout is not None, "every request needs a timeout"
         self.calls.append((url, params))
         item = self.script.pop(0)

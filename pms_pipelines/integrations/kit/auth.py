@@ -1,0 +1,97 @@
+"""Authentication schemes PMS APIs use, declared by an integration and run by the kit.
+
+An `Auth` gives the headers for each request from the agency's credentials. Token
+schemes fetch a token once, reuse it until it expires, and fetch a new one when the API
+answers 401 (a token can expire mid-pull). Every secret they see or receive is
+registered with the sender, so it is redacted from errors and logs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pms_pipelines.integrations.kit.http import ApiSender
+
+
+class Auth(Protocol):
+    def headers(self, sender: ApiSender, credentials: Mapping[str, str]) -> dict[str, str]: ...
+
+    def invalidate(self) -> bool:
+        """Forget a cached token; True when a retry can help (a fresh token)."""
+        ...
+
+
+@dataclass
+class HeaderKeys:
+    """Static API keys sent as headers: header name → credential field."""
+
+    header_fields: Mapping[str, str]
+    static: Mapping[str, str] = field(default_factory=dict)
+
+    def headers(self, sender: ApiSender, credentials: Mapping[str, str]) -> dict[str, str]:
+        for name in self.header_fields.values():
+            sender.add_secret(credentials[name])
+        return {**self.static, **{h: credentials[f] for h, f in self.header_fields.items()}}
+
+    def invalidate(self) -> bool:
+        return False
+
+
+@dataclass
+class OAuthToken:
+    """A bearer token from an OAuth2 token endpoint (client credentials or refresh token).
+
+    `form(credentials)` builds the token request; `token_url(base_url)` says where it goes;
+    `on_token(body)` sees each token response (to store a rotated refresh token).
+    `header_fields` adds per-request headers from credentials (e.g. a customer id).
+    """
+
+    token_url: Callable[[str], str]
+    form: Callable[[Mapping[str, str]], dict[str, str]]
+    basic_auth_fields: tuple[str, str] | None = None
+    header_fields: Mapping[str, str] = field(default_factory=dict)
+    static: Mapping[str, str] = field(default_factory=dict)
+    on_token: Callable[[Mapping[str, Any]], None] | None = None
+    clock: Callable[[], float] = time.monotonic
+    _token: str | None = None
+    _expires_at: float = 0.0
+
+    def headers(self, sender: ApiSender, credentials: Mapping[str, str]) -> dict[str, str]:
+        if self._token is None or self.clock() >= self._expires_at:
+            self._fetch(sender, credentials)
+        extra = {h: credentials[f] for h, f in self.header_fields.items()}
+        return {**self.static, **extra, "Authorization": f"Bearer {self._token}"}
+
+    def invalidate(self) -> bool:
+        self._token = None
+        return True
+
+    def _fetch(self, sender: ApiSender, credentials: Mapping[str, str]) -> None:
+        form = self.form(credentials)
+        for value in form.values():
+            sender.add_secret(value)
+        headers = None
+        if self.basic_auth_fields:
+            import base64
+
+            user, password = (credentials[f] for f in self.basic_auth_fields)
+            sender.add_secret(password)
+            pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+            headers = {"Authorization": f"Basic {pair}"}
+        body, _ = sender.send_json(
+            "POST", self.token_url(sender.base_url), form=form, headers=headers
+        )
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not token:
+            raise ValueError("the token endpoint returned no access_token")
+        sender.add_secret(token)
+        if body.get("refresh_token"):
+            sender.add_secret(body["refresh_token"])
+        # Renew a little early: a token that expires in flight costs a 401 round trip.
+        self._expires_at = self.clock() + max(0.0, float(body.get("expires_in", 3600)) - 30)
+        self._token = token
+        if self.on_token is not None:
+            self.on_token(body)

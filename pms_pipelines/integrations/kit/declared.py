@@ -1,0 +1,125 @@
+"""Build an integration's `pull` from declarations: which resources feed which entity,
+how a record maps, and how the provider signals deletes.
+
+A *feed* reads one canonical entity and yields `Observation`s (a provider record, its id,
+and how to build the canonical record, or that it was deleted). `simple_feed` declares
+the common case, one resource and one mapping function; an odd API writes its own feed
+(a join, a per-record follow-up call) and still gets the rest from the kit: turning each
+observation into an `Event`, or into a `Rejected` with a clear reason when mapping fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from pms_pipelines.canonical import CanonicalRecord, Event, make_event
+from pms_pipelines.integrations.kit.integration import PullRequest, Rejected
+from pms_pipelines.integrations.kit.rest import Resource, RestClient
+
+Raw = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Observation:
+    raw: Raw
+    source_id: str | None
+    build: Callable[[], CanonicalRecord] | None  # None: the provider says it is deleted
+    updated_at: datetime | None = None
+
+
+Feed = Callable[[RestClient, PullRequest], Iterator[Observation]]
+
+
+def simple_feed(
+    resource: Resource,
+    mapper: Callable[[Raw], CanonicalRecord],
+    *,
+    id_field: str = "Id",
+    is_deleted: Callable[[Raw], bool] | None = None,
+    updated_field: str | None = None,
+) -> Feed:
+    """One resource, one mapping function per record."""
+
+    def feed(client: RestClient, req: PullRequest) -> Iterator[Observation]:
+        for raw in client.records(resource, since=req.since):
+            deleted = is_deleted is not None and is_deleted(raw)
+            yield Observation(
+                raw, source_id_of(raw, id_field),
+                None if deleted else (lambda r=raw: mapper(r)),
+                parse_time(raw.get(updated_field)) if updated_field else None,
+            )
+
+    return feed
+
+
+def pull_from_feeds(
+    source: str, feeds: Mapping[str, Feed], make_client: Callable[[PullRequest], RestClient]
+) -> Callable[[PullRequest], Iterator[Event | Rejected]]:
+    """The `pull` of an integration declared as one feed per entity."""
+
+    def pull(req: PullRequest) -> Iterator[Event | Rejected]:
+        # Checked before the first record is asked for, so a typo fails at once.
+        if req.entity not in feeds:
+            raise ValueError(f"{source} has no entity {req.entity!r}")
+        client = make_client(req)
+        return (to_event(source, req, seen) for seen in feeds[req.entity](client, req))
+
+    return pull
+
+
+def to_event(source: str, req: PullRequest, seen: Observation) -> Event | Rejected:
+    try:
+        if seen.source_id is None:
+            raise ValueError("record has no id")
+        data = None if seen.build is None else seen.build()
+        return make_event(
+            source=source, agency_id=req.agency_id, entity=req.entity,
+            source_id=seen.source_id, data=data, observed_at=req.observed_at,
+            source_updated_at=seen.updated_at,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        # Any way a provider record can be malformed becomes a kept rejection, never a crash.
+        return Rejected(entity=req.entity, source_id=seen.source_id, reason=reason(error),
+                        raw=json.dumps(seen.raw, sort_keys=True, default=str).encode())
+
+
+def reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
+                 for e in error.errors()]
+        return "invalid canonical record: " + "; ".join(parts)
+    if isinstance(error, ValueError):
+        return str(error)
+    return f"malformed provider record ({type(error).__name__}: {error})"
+
+
+def source_id_of(raw: Raw, id_field: str) -> str | None:
+    value = raw.get(id_field)
+    return None if value is None or value == "" else str(value)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 provider timestamp; one without an offset is taken as UTC."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None  # only metadata: a garbled stamp must not cost the record
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def unique(*streams: Iterator[Raw], id_field: str = "Id") -> Iterator[Raw]:
+    """Records of several reads, each id once (the first read wins)."""
+    seen: set[Any] = set()
+    for stream in streams:
+        for record in stream:
+            if record.get(id_field) not in seen:
+                seen.add(record.get(id_field))
+                yield record
