@@ -13,7 +13,7 @@ from datetime import datetime
 import psycopg
 
 _COLUMNS = "pms, agency_id, display_name, credentials_ref, enabled, created_at, updated_at"
-_CREDENTIALS_REF = re.compile(r"^(env:[A-Z][A-Z0-9_]*|secretsmanager:arn:.+)$")
+_CREDENTIALS_REF = re.compile(r"^(env:[A-Z][A-Z0-9_]*|secretsmanager:arn:.+|file:.+\.json)$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def register_agency(
     if not _CREDENTIALS_REF.match(credentials_ref):
         # Refuse early and without echoing the value: it may be a pasted secret.
         raise ValueError(
-            "credentials_ref must be env:<VARIABLE> or secretsmanager:<arn>, not a secret"
+            "credentials_ref must be env:<VARIABLE>, secretsmanager:<arn> or file:<path>.json, "
+            "not a secret"
         )
     row = conn.execute(
         "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref, enabled) "

@@ -1,5 +1,7 @@
 """Per PMS: one asset per entity, partitioned by agency, that pulls and publishes."""
 
+from functools import partial
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -16,7 +18,7 @@ from dagster import (
 from pms_pipelines.db import agencies
 from pms_pipelines.defs.resources import KinesisResource, PmsEndpoints, PostgresResource
 from pms_pipelines.integrations.kit.integration import Integration
-from pms_pipelines.pulls.credentials import resolve_credentials
+from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
 from pms_pipelines.pulls.pull_and_publish import PullReport, pull_and_publish
 
 
@@ -74,11 +76,14 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
             conn.commit()
             if agency is None or not agency.enabled:
                 raise Failure(f"agency {integration.name}/{agency_id} is not registered or disabled")
-            credentials = resolve_credentials(agency.credentials_ref, integration.credential_fields)
             failures: list[str] = []
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 entity = key.path[-1]
                 try:
+                    # Per entity: an earlier pull may have rotated a refresh token.
+                    credentials = resolve_credentials(
+                        agency.credentials_ref, integration.credential_fields
+                    )
                     report = pull_and_publish(
                         integration,
                         agency_id=agency_id,
@@ -90,6 +95,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
                         stream=kinesis.stream_name,
                         full=config.full,
                         log=context.log.info,
+                        save_credentials=partial(save_credentials, agency.credentials_ref),
                     )
                 except Exception as error:  # one entity failing must not stop the others
                     conn.rollback()

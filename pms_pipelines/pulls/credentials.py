@@ -1,9 +1,11 @@
-"""Resolve an agency's credentials reference to the secret values, at run time only.
+"""Resolve an agency's credentials reference to the secret values, at run time only, and
+store credentials a provider rotated (an OAuth refresh token) back where they came from.
 
-References are stored in the agency registry, never the secrets themselves:
-- `env:PREFIX` reads `PREFIX_<FIELD>` for each field the integration needs
-  (local stack, CI);
-- `secretsmanager:<secret id or ARN>` reads a JSON object from AWS Secrets Manager
+References live in the agency registry, never the secrets themselves:
+- `env:PREFIX` reads `PREFIX_<FIELD>` for each field the integration needs (CI, simple
+  API keys); read-only, so it cannot hold a rotating refresh token;
+- `file:<path>.json` reads and rewrites a JSON object (the local stack);
+- `secretsmanager:<ARN>` reads and updates a JSON secret in AWS Secrets Manager
   (production).
 Errors name the reference and the missing field, never a value.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 from pms_pipelines.stream.kinesis_client import aws_client
 
@@ -22,21 +26,61 @@ class CredentialsError(RuntimeError):
 
 
 def resolve_credentials(reference: str, fields: tuple[str, ...]) -> Mapping[str, str]:
-    scheme, _, target = reference.partition(":")
-    if scheme == "env" and target:
+    scheme, target = _split(reference)
+    if scheme == "env":
         values = {f: os.environ.get(f"{target}_{f.upper()}") for f in fields}
-    elif scheme == "secretsmanager" and target:
-        secret = aws_client("secretsmanager").get_secret_value(SecretId=target)
-        try:
-            document = json.loads(secret["SecretString"])
-        except (KeyError, json.JSONDecodeError) as error:
-            raise CredentialsError(f"secret {target!r} is not a JSON object") from error
-        values = {f: document.get(f) for f in fields}
     else:
-        raise CredentialsError(
-            f"credentials reference {reference!r} must be env:PREFIX or secretsmanager:ID"
-        )
+        document = _read_document(scheme, target)
+        values = {f: document.get(f) for f in fields}
     missing = [f for f, v in values.items() if not v]
     if missing:
         raise CredentialsError(f"credentials {reference!r} lack {', '.join(missing)}")
     return values  # type: ignore[return-value]
+
+
+def save_credentials(reference: str, updates: Mapping[str, str]) -> None:
+    """Merge `updates` into the stored credentials (a rotated refresh token)."""
+    scheme, target = _split(reference)
+    if scheme == "env":
+        raise CredentialsError(
+            f"credentials {reference!r} were rotated by the provider but an env: reference "
+            "cannot store them; register the agency with file: or secretsmanager:"
+        )
+    document = {**_read_document(scheme, target), **updates}
+    if scheme == "file":
+        path = Path(target)
+        # Write then rename: a crash mid-write must not lose the only valid refresh token.
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
+            json.dump(document, handle)
+        os.chmod(handle.name, 0o600)
+        os.replace(handle.name, path)
+    else:
+        aws_client("secretsmanager").put_secret_value(
+            SecretId=target, SecretString=json.dumps(document)
+        )
+
+
+def _split(reference: str) -> tuple[str, str]:
+    scheme, _, target = reference.partition(":")
+    if scheme not in ("env", "file", "secretsmanager") or not target:
+        raise CredentialsError(
+            f"credentials reference {reference!r} must be env:PREFIX, file:PATH.json "
+            "or secretsmanager:ID"
+        )
+    return scheme, target
+
+
+def _read_document(scheme: str, target: str) -> dict[str, str]:
+    try:
+        if scheme == "file":
+            text = Path(target).read_text()
+        else:
+            text = aws_client("secretsmanager").get_secret_value(SecretId=target)["SecretString"]
+        document = json.loads(text)
+    except FileNotFoundError as error:
+        raise CredentialsError(f"credentials file {target!r} does not exist") from error
+    except (KeyError, json.JSONDecodeError) as error:
+        raise CredentialsError(f"credentials {scheme}:{target!r} are not a JSON object") from error
+    if not isinstance(document, dict):
+        raise CredentialsError(f"credentials {scheme}:{target!r} are not a JSON object")
+    return document

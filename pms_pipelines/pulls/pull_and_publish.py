@@ -61,6 +61,7 @@ def pull_and_publish(
     full: bool,
     now: datetime | None = None,
     log: Callable[[str], None] | None = None,
+    save_credentials: Callable[[Mapping[str, str]], None] | None = None,
 ) -> PullReport:
     started = time.monotonic()
     observed_at = now or datetime.now(timezone.utc)
@@ -79,6 +80,7 @@ def pull_and_publish(
         since=None if full else previous - WATERMARK_OVERLAP,
         observed_at=observed_at,
         progress=log,
+        save_credentials=save_credentials,
     )
     seen: set[str] = set()
     events = _events_tracking(integration.pull(request), report, seen)

@@ -96,6 +96,6 @@ def pull(req: PullRequest) -> Output:
     """The integration's entry point: every event (or rejection) of `req.entity`."""
     client = BuildiumClient(
         req.base_url, req.credentials["client_id"], req.credentials["client_secret"],
-        progress=req.progress,
+        progress=req.progress, policy=req.policy,
     )
     return pull_with(client, req)

@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
+from typing import Literal
 
 from pms_pipelines.canonical import Event
+from pms_pipelines.integrations.kit.http import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,13 @@ class PullRequest:
     since: datetime | None  # None = full pull; else the provider's incremental filter
     observed_at: datetime
     progress: Callable[[str], None] | None = None  # called with a human line per page
+    # The kit's retry policy unless a caller (a test, an operator's re-sync) needs another.
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    # Called with credentials the provider rotated during the pull (e.g. a new OAuth
+    # refresh token), so the caller can store them where the reference points.
+    save_credentials: Callable[[Mapping[str, str]], None] | None = field(
+        default=None, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -47,4 +57,9 @@ class Integration:
     credential_fields: tuple[str, ...]
     default_base_url: str
     pull: Callable[[PullRequest], Iterator[Event | Rejected]]
-    sandbox_module: str  # dotted module exposing start_sandbox(...)
+    sandbox_module: str  # dotted module exposing start_sandbox(...), see kit/sandbox.py
+    # "signalled": the provider marks deletes (archived, closed), `pull` yields them;
+    # "snapshot": it does not, the platform diffs full pulls instead.
+    deletes: Literal["signalled", "snapshot"] = "snapshot"
+    fixtures: Path | None = None  # holds agency_fixture.json and golden.json
+    spec_file: str | None = None  # the vendor's published spec, in shared/pms_specs/
