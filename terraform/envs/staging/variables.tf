@@ -1,0 +1,43 @@
+variable "region" {
+  description = "AWS region of the staging environment."
+  type        = string
+  default     = "eu-west-2"
+}
+
+variable "image_tag" {
+  description = "Tag of the pms-pipelines image in ECR to run; CI passes the commit SHA it built."
+  type        = string
+}
+
+variable "stream_shard_count" {
+  description = "Kinesis shards when the stream is provisioned (prod); ignored on demand (staging)."
+  type        = number
+  default     = 4
+}
+
+variable "agency_credentials" {
+  description = "Agency credential secrets to create, as <pms>/<agency_id> (e.g. buildium/acme-lettings)."
+  type        = list(string)
+  default     = []
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate (same region) covering webserver_domain."
+  type        = string
+}
+
+variable "webserver_domain" {
+  description = "DNS name of the Dagster UI, e.g. dagster.staging.example.com."
+  type        = string
+}
+
+variable "webserver_internal" {
+  description = "true: the UI's load balancer is internal (VPN only); either way Cognito sign-in is required."
+  type        = bool
+  default     = false
+}
+
+variable "allowed_cidrs" {
+  description = "CIDRs (office, VPN egress) allowed to reach the UI on 443."
+  type        = list(string)
+}

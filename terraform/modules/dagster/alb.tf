@@ -1,0 +1,136 @@
+# The webserver is reached only through this load balancer: HTTPS, every request
+# authenticated by Cognito before it is forwarded; plain HTTP only redirects. With
+# webserver_internal = true the balancer is also off the internet (VPN / peered VPC only).
+resource "aws_security_group" "alb" {
+  name        = "${var.name}-alb"
+  description = "Dagster UI load balancer"
+  vpc_id      = var.vpc_id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+  for_each          = toset(var.allowed_cidrs)
+  security_group_id = aws_security_group.alb.id
+  cidr_ipv4         = each.value
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  description       = "HTTPS to the Dagster UI"
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_webserver" {
+  security_group_id            = aws_security_group.alb.id
+  referenced_security_group_id = aws_security_group.tasks.id
+  ip_protocol                  = "tcp"
+  from_port                    = 3000
+  to_port                      = 3000
+  description                  = "Forward to the webserver tasks"
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_cognito" {
+  security_group_id = aws_security_group.alb.id
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  description       = "Cognito token endpoint (authentication)"
+}
+
+resource "aws_lb" "webserver" {
+  #checkov:skip=CKV2_AWS_28:Every request must pass Cognito sign-in before reaching Dagster and ingress is limited to allowed_cidrs; a WAF adds no protection for this internal tool.
+  name                       = "${var.name}-ui"
+  load_balancer_type         = "application"
+  internal                   = var.webserver_internal
+  subnets                    = var.webserver_internal ? var.private_subnet_ids : var.public_subnet_ids
+  security_groups            = [aws_security_group.alb.id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = true
+
+  access_logs {
+    bucket  = var.access_log_bucket_name
+    prefix  = "alb/${var.name}"
+    enabled = true
+  }
+}
+
+resource "aws_lb_target_group" "webserver" {
+  name        = "${var.name}-webserver"
+  port        = 3000
+  protocol    = "HTTP"
+  target_type = "ip"
+  vpc_id      = var.vpc_id
+
+  health_check {
+    path                = "/server_info"
+    matcher             = "200"
+    interval            = 30
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+resource "aws_lb_listener" "https" {
+  load_balancer_arn = aws_lb.webserver.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type  = "authenticate-cognito"
+    order = 1
+    authenticate_cognito {
+      user_pool_arn       = aws_cognito_user_pool.operators.arn
+      user_pool_client_id = aws_cognito_user_pool_client.dagster.id
+      user_pool_domain    = aws_cognito_user_pool_domain.operators.domain
+      session_timeout     = 28800
+    }
+  }
+
+  default_action {
+    type             = "forward"
+    order            = 2
+    target_group_arn = aws_lb_target_group.webserver.arn
+  }
+}
+
+# ---- who may sign in: operators created by an admin, no self sign-up, MFA required
+resource "aws_cognito_user_pool" "operators" {
+  name                     = "${var.name}-operators"
+  mfa_configuration        = "ON"
+  deletion_protection      = "ACTIVE"
+  auto_verified_attributes = ["email"]
+  username_attributes      = ["email"]
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  password_policy {
+    minimum_length    = 14
+    require_lowercase = true
+    require_uppercase = true
+    require_numbers   = true
+    require_symbols   = true
+  }
+}
+
+resource "aws_cognito_user_pool_domain" "operators" {
+  domain       = "${var.name}-dagster-${data.aws_caller_identity.current.account_id}"
+  user_pool_id = aws_cognito_user_pool.operators.id
+}
+
+resource "aws_cognito_user_pool_client" "dagster" {
+  name                                 = "dagster-webserver"
+  user_pool_id                         = aws_cognito_user_pool.operators.id
+  generate_secret                      = true
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = ["openid", "email"]
+  supported_identity_providers         = ["COGNITO"]
+  callback_urls                        = ["https://${var.webserver_domain}/oauth2/idpresponse"]
+  prevent_user_existence_errors        = "ENABLED"
+}

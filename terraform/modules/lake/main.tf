@@ -1,0 +1,86 @@
+# The lake's catalog: one Glue table per entity over lake/<entity>/dt=YYYY-MM-DD/ Parquet,
+# partitions found by projection (no crawler, no MSCK REPAIR), and an Athena workgroup
+# whose results are encrypted with the environment's key.
+locals {
+  entities = toset(["property", "landlord", "tenant", "tenancy"])
+  # The compacted event envelope; `data` is the masked canonical record as JSON.
+  columns = [
+    { name = "event_id", type = "string" },
+    { name = "op", type = "string" },
+    { name = "entity", type = "string" },
+    { name = "source", type = "string" },
+    { name = "agency_id", type = "string" },
+    { name = "source_id", type = "string" },
+    { name = "version", type = "bigint" },
+    { name = "observed_at", type = "timestamp" },
+    { name = "source_updated_at", type = "timestamp" },
+    { name = "outcome", type = "string" },
+    { name = "data", type = "string" },
+  ]
+}
+
+resource "aws_glue_catalog_database" "lake" {
+  name        = replace("${var.name}_lake", "-", "_")
+  description = "Compacted PMS events, one table per entity, partitioned by day"
+}
+
+resource "aws_glue_catalog_table" "entity" {
+  for_each      = local.entities
+  name          = each.key
+  database_name = aws_glue_catalog_database.lake.name
+  table_type    = "EXTERNAL_TABLE"
+
+  parameters = {
+    "classification"              = "parquet"
+    "EXTERNAL"                    = "TRUE"
+    "projection.enabled"          = "true"
+    "projection.dt.type"          = "date"
+    "projection.dt.format"        = "yyyy-MM-dd"
+    "projection.dt.range"         = "${var.lake_start_date},NOW"
+    "projection.dt.interval"      = "1"
+    "projection.dt.interval.unit" = "DAYS"
+    "storage.location.template"   = "s3://${var.lake_bucket_name}/lake/${each.key}/dt=$${dt}/"
+  }
+
+  partition_keys {
+    name = "dt"
+    type = "string"
+  }
+
+  storage_descriptor {
+    location      = "s3://${var.lake_bucket_name}/lake/${each.key}/"
+    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+
+    ser_de_info {
+      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    }
+
+    dynamic "columns" {
+      for_each = local.columns
+      content {
+        name = columns.value.name
+        type = columns.value.type
+      }
+    }
+  }
+}
+
+resource "aws_athena_workgroup" "lake" {
+  name          = "${var.name}-lake"
+  force_destroy = false
+
+  configuration {
+    enforce_workgroup_configuration    = true
+    publish_cloudwatch_metrics_enabled = true
+    bytes_scanned_cutoff_per_query     = var.bytes_scanned_cutoff_per_query
+
+    result_configuration {
+      output_location = "s3://${var.results_bucket_name}/athena/"
+      encryption_configuration {
+        encryption_option = "SSE_KMS"
+        kms_key_arn       = var.kms_key_arn
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+variable "environment" {
+  description = "staging or prod."
+  type        = string
+  validation {
+    condition     = contains(["staging", "prod"], var.environment)
+    error_message = "environment must be staging or prod."
+  }
+}
+
+variable "name" {
+  description = "Prefix of every resource, pms-<environment>."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "Tag of the pms-pipelines image to run (CI passes the commit SHA)."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "CIDR of the environment's VPC."
+  type        = string
+}
+
+variable "stream_on_demand" {
+  description = "Kinesis on-demand capacity (true) or provisioned shards (false)."
+  type        = bool
+}
+
+variable "stream_shard_count" {
+  description = "Shards when provisioned."
+  type        = number
+  default     = 4
+}
+
+variable "raw_retention_days" {
+  description = "Days raw Firehose objects are kept after they land (the lake holds the compacted copy)."
+  type        = number
+  default     = 90
+}
+
+variable "access_log_days" {
+  description = "Days S3 and load balancer access logs are kept."
+  type        = number
+  default     = 365
+}
+
+variable "db_instance_class" {
+  description = "RDS instance class."
+  type        = string
+}
+
+variable "db_multi_az" {
+  description = "RDS standby in a second AZ."
+  type        = bool
+}
+
+variable "db_backup_retention_days" {
+  description = "Days of RDS automated backups."
+  type        = number
+}
+
+variable "agency_credentials" {
+  description = "Agency credential secrets to create, <pms>/<agency_id>."
+  type        = list(string)
+  default     = []
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate ARN for webserver_domain."
+  type        = string
+}
+
+variable "webserver_domain" {
+  description = "DNS name of the Dagster UI."
+  type        = string
+}
+
+variable "webserver_internal" {
+  description = "Internal load balancer (VPN only) instead of internet-facing (both require Cognito sign-in)."
+  type        = bool
+  default     = false
+}
+
+variable "allowed_cidrs" {
+  description = "CIDRs allowed to reach the Dagster UI on 443."
+  type        = list(string)
+}
+
+variable "run_cpu" {
+  description = "CPU units of each Dagster run task."
+  type        = number
+  default     = 1024
+}
+
+variable "run_memory" {
+  description = "Memory (MiB) of each Dagster run task."
+  type        = number
+  default     = 4096
+}
+
+variable "webserver_max_tasks" {
+  description = "Webserver autoscaling ceiling."
+  type        = number
+  default     = 3
+}
+
+variable "code_location_max_tasks" {
+  description = "Code location autoscaling ceiling."
+  type        = number
+  default     = 3
+}
