@@ -7,6 +7,7 @@ the demo) needs; nothing here runs in production.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import secrets
 import shutil
@@ -51,7 +52,7 @@ def start_stack(
     try:
         _start_postgres(stack, state_dir, say)
         _start_aws(stack, say)
-        _start_sandboxes(stack, churn_seconds, units_per_agency, say)
+        _start_sandboxes(stack, state_dir, churn_seconds, units_per_agency, say)
     except BaseException:
         stack.stop()
         raise
@@ -72,8 +73,10 @@ def _start_postgres(stack: LocalStack, state_dir: Path, say: Callable[[str], Non
     applied = migrate(url)
     say(f"postgres: {len(applied)} migration(s) applied")
     with connect(url) as conn:
-        # moto keeps no state between runs: checkpoints of the old stream mean nothing.
+        # moto keeps no state between runs: checkpoints of the old stream mean nothing,
+        # and events published but not consumed are gone, so the first pulls are full.
         conn.execute("DELETE FROM ingest.checkpoint WHERE stream_name = %s", (STREAM,))
+        conn.execute("DELETE FROM ingest.pull_watermark WHERE agency_id = ANY(%s)", (list(AGENCIES),))
         conn.commit()
     stack.env.update(PMS_DATABASE_URL=url, DAGSTER_PG_URL=dagster_storage_url(dagster_url))
 
@@ -98,22 +101,27 @@ def _start_aws(stack: LocalStack, say: Callable[[str], None]) -> None:
 
 
 def _start_sandboxes(
-    stack: LocalStack, churn_seconds: float | None, units: int, say: Callable[[str], None]
+    stack: LocalStack, state_dir: Path, churn_seconds: float | None, units: int,
+    say: Callable[[str], None],
 ) -> None:
+    credentials_dir = state_dir / "credentials"
+    credentials_dir.mkdir(parents=True, exist_ok=True)
+    credentials_dir.chmod(0o700)
     for name, integration in REGISTRY.items():
         sandbox_agencies = []
         for agency_id in AGENCIES:
-            prefix = f"PMS_CRED_{name}_{agency_id}".upper().replace("-", "_")
             # Fresh random credentials each run: nothing secret-looking lives in the repo.
+            # A file reference, because some providers rotate refresh tokens.
             creds = {f: secrets.token_hex(16) for f in integration.credential_fields}
-            stack.env.update({f"{prefix}_{f.upper()}": v for f, v in creds.items()})
-            os.environ.update({f"{prefix}_{f.upper()}": v for f, v in creds.items()})
+            path = credentials_dir / f"{name}-{agency_id}.json"
+            path.write_text(json.dumps(creds))
+            path.chmod(0o600)
             sandbox_agencies.append({"agency_id": agency_id, "units": units, **creds})
             with connect(stack.env["PMS_DATABASE_URL"]) as conn:
                 agencies.register_agency(
                     conn, name, agency_id,
                     display_name=agency_id.replace("-", " ").title(),
-                    credentials_ref=f"env:{prefix}",
+                    credentials_ref=f"file:{path}",
                 )
                 conn.commit()
         module = importlib.import_module(integration.sandbox_module)

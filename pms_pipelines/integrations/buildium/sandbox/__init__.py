@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import ThreadingHTTPServer
 
 from pms_pipelines.integrations.buildium.sandbox.generate import generate_agency
@@ -22,6 +23,9 @@ from pms_pipelines.integrations.buildium.sandbox.server import SandboxState, mak
 from pms_pipelines.integrations.buildium.sandbox.store import AgencyStore, load_fixture
 
 __all__ = ["RunningSandbox", "start_sandbox"]
+# The collection behind each canonical entity.
+ENTITY_COLLECTIONS = {"property": "units", "landlord": "owners", "tenant": "tenants",
+                      "tenancy": "leases"}
 log = logging.getLogger("pms_pipelines.sandbox.buildium")
 
 
@@ -47,6 +51,28 @@ class RunningSandbox:
 
     def store(self, agency_id: str) -> AgencyStore:
         return next(a for a in self.state.by_client.values() if a.agency_id == agency_id)
+
+    def touch(self, agency_id: str, entity: str) -> str:
+        """Save the first record behind `entity` again; Buildium stamps it updated now."""
+        store = self.store(agency_id)
+        collection = ENTITY_COLLECTIONS[entity]
+        with store.lock:
+            record = store.records[collection][min(store.records[collection])]
+            store.put(collection, record, datetime.now(timezone.utc))
+        return str(record["Id"])
+
+    def remove(self, agency_id: str, entity: str) -> str:
+        """Buildium deletes outright (no archive flag for these records)."""
+        store = self.store(agency_id)
+        collection = ENTITY_COLLECTIONS[entity]
+        with store.lock:
+            record_id = min(store.records[collection])
+            store.remove(collection, record_id)
+            if collection == "leases":
+                for rent_id in [i for i, r in store.records["rents"].items()
+                                if r.get("LeaseId") == record_id]:
+                    store.remove("rents", rent_id)
+        return str(record_id)
 
 
 def start_sandbox(
