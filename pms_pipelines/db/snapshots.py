@@ -71,3 +71,16 @@ def replace_snapshot(
             [None] * len(set(seen)) + [missing_before.get(s, now) for s in suspects],
         ),
     )
+
+
+def mark_seen(
+    conn: psycopg.Connection, pms: str, agency_id: str, entity: str, seen: Iterable[str]
+) -> None:
+    """Add ids an incremental pull saw: a record created and deleted between two full
+    pulls must still be in the snapshot for its delete to be found."""
+    conn.execute(
+        "INSERT INTO ingest.pull_snapshot (pms, agency_id, entity, source_id) "
+        "SELECT %s, %s, %s, id FROM unnest(%s::text[]) AS id "
+        "ON CONFLICT (pms, agency_id, entity, source_id) DO UPDATE SET missing_since = NULL",
+        (pms, agency_id, entity, sorted(set(seen))),
+    )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -62,6 +63,50 @@ def pull_and_publish(
     now: datetime | None = None,
     log: Callable[[str], None] | None = None,
     save_credentials: Callable[[Mapping[str, str]], None] | None = None,
+) -> PullReport:
+    with pull_lock(conn, integration.name, agency_id, entity):
+        return _pull_and_publish(
+            integration, agency_id=agency_id, entity=entity, credentials=credentials,
+            base_url=base_url, conn=conn, kinesis=kinesis, stream=stream, full=full, now=now,
+            log=log, save_credentials=save_credentials,
+        )
+
+
+class PullInProgress(RuntimeError):
+    """Another pull of the same agency and entity holds the lock."""
+
+
+@contextmanager
+def pull_lock(conn: Any, pms: str, agency_id: str, entity: str) -> Iterator[None]:
+    """One pull per (pms, agency, entity) at a time, however it was launched (schedule,
+    sensor, UI, backfill): two would race on the snapshot and the watermark."""
+    key = f"pull/{pms}/{agency_id}/{entity}"
+    locked = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]
+    conn.commit()
+    if not locked:
+        raise PullInProgress(f"another pull of {pms}/{agency_id}/{entity} is running")
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        conn.commit()
+
+
+def _pull_and_publish(
+    integration: Integration,
+    *,
+    agency_id: str,
+    entity: str,
+    credentials: Mapping[str, str],
+    base_url: str,
+    conn: Any,
+    kinesis: Any,
+    stream: str,
+    full: bool,
+    now: datetime | None,
+    log: Callable[[str], None] | None,
+    save_credentials: Callable[[Mapping[str, str]], None] | None,
 ) -> PullReport:
     started = time.monotonic()
     observed_at = now or datetime.now(timezone.utc)
@@ -113,6 +158,8 @@ def pull_and_publish(
             snapshots.replace_snapshot(
                 conn, integration.name, agency_id, entity, seen, diff.suspects, now=observed_at
             )
+        else:
+            snapshots.mark_seen(conn, integration.name, agency_id, entity, seen)
         watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at)
     report.watermark_after = observed_at
     report.seconds = time.monotonic() - started

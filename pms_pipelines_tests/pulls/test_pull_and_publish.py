@@ -115,3 +115,33 @@ def test_a_record_gone_from_two_full_pulls_becomes_a_delete(sandbox, kinesis_str
     with connect(db_conn.info.dsn) as conn:
         assert conn.execute("SELECT count(*) FROM ingest.pull_snapshot WHERE source_id = %s",
                             (str(gone),)).fetchone()[0] == 0
+
+
+def test_a_record_first_seen_incrementally_can_still_be_deleted(
+    sandbox, kinesis_stream, db_conn
+) -> None:
+    running, _ = sandbox
+    first = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    store = running.store(AGENCY)
+    new_id = store.new_id()  # a tenant created after the full pull
+    template = next(iter(store.records["tenants"].values()))
+    store.put("tenants", {**template, "Id": new_id}, first.watermark_after + timedelta(minutes=5))
+    seen = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False,
+                 now=first.watermark_after + timedelta(minutes=10))
+    assert seen.published >= 1
+    store.remove("tenants", new_id)
+    _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    last = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    assert last.deletes == 1
+    deletes = [e.source_id for e in _stream_events(kinesis_stream) if e.op == "delete"]
+    assert deletes == [str(new_id)]
+
+
+def test_one_pull_per_agency_and_entity_at_a_time(sandbox, kinesis_stream, db_conn, db_url) -> None:
+    from pms_pipelines.pulls.pull_and_publish import PullInProgress, pull_lock
+
+    with connect(db_url) as other, pull_lock(other, "buildium", AGENCY, "tenant"):
+        with pytest.raises(PullInProgress, match="buildium/pull-test/tenant"):
+            _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+        _pull(sandbox, db_conn, kinesis_stream, "landlord", full=True)  # another entity runs
+    assert _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True).pulled > 0
