@@ -98,5 +98,6 @@ def consume_stream(
 consume_job = define_asset_job(
     CONSUME_JOB,
     selection=[rds_table_key(e) for e in ENTITIES],
+    tags={"dagster/max_runtime": "1800"},  # a hung run must not hold its shard forever
     description="Drain one shard into Postgres from its checkpoint (one run per shard).",
 )

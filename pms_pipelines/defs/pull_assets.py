@@ -113,7 +113,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
         pull_job_name(integration) + "_job",
         selection=[spec.key for spec in specs],
         partitions_def=partitions,
-        tags={"pms/pms": integration.name},
+        tags={"pms/pms": integration.name, "dagster/max_runtime": "3600"},
     )
     return pull, job
 

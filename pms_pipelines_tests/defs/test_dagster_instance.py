@@ -35,5 +35,7 @@ def test_local_instance_config_loads(tmp_path, db_url, monkeypatch) -> None:
         assert limits["pms/shard"]["limit"] == 1
         assert limits["pms/shard"]["value"] == {"applyLimitPerUniqueValue": True}
         assert limits["pms/agency"]["limit"] == 1
+        # A dead run must not hold its shard's single slot forever.
+        assert instance.run_monitoring_enabled
     finally:
         instance.dispose()

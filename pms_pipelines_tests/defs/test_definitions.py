@@ -48,3 +48,10 @@ def test_sensors_and_schedules_start_running() -> None:
         assert sensor.default_status.value == "RUNNING"
     for schedule in repo.schedule_defs:
         assert schedule.default_status.value == "RUNNING"
+
+
+def test_jobs_bound_their_runtime() -> None:
+    from pms_pipelines.definitions import defs
+
+    for name in ("consume_shard", "buildium_pull_job"):
+        assert int(defs.resolve_job_def(name).tags["dagster/max_runtime"]) > 0
