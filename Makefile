@@ -5,18 +5,26 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# checkov pins its own dependency set (boto3 among them), so it lives in its own venv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
 
-.PHONY: dev test demo lint schema clean
+.PHONY: dev test demo lint schema checkov clean
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
 	touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
 dev: $(STAMP)  ## the whole local stack and dagster dev on http://127.0.0.1:3000
 	$(PY) -m pms_pipelines.local_stack dev
 
-test: $(STAMP)  ## unit and integration tests against the real local stack
+test: $(STAMP) $(CHECKOV_STAMP)  ## unit and integration tests against the real local stack
 	$(PY) -m pytest
 
 demo: $(STAMP)  ## headless: pull every agency, consume, print row counts, tear down
@@ -28,5 +36,8 @@ lint: $(STAMP)
 schema: $(STAMP)  ## regenerate the canonical event JSON Schema after a model change
 	$(PY) -m pms_pipelines.canonical.json_schema
 
+checkov: $(CHECKOV_STAMP)  ## static security checks of terraform/ (also run by make test)
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --quiet --compact
+
 clean:
-	rm -rf $(VENV) .dagster_home .local_stack
+	rm -rf $(VENV) $(CHECKOV_VENV) .dagster_home .local_stack

@@ -42,4 +42,5 @@ module "platform" {
   webserver_domain         = var.webserver_domain
   webserver_internal       = var.webserver_internal
   allowed_cidrs            = var.allowed_cidrs
+  image_pull_account_ids   = var.image_pull_account_ids
 }

@@ -41,3 +41,9 @@ variable "allowed_cidrs" {
   description = "CIDRs (office, VPN egress) allowed to reach the UI on 443."
   type        = list(string)
 }
+
+variable "image_pull_account_ids" {
+  description = "Other AWS accounts allowed to pull this environment's images (on staging: the prod account, for promotion)."
+  type        = list(string)
+  default     = []
+}

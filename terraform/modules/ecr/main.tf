@@ -28,3 +28,22 @@ resource "aws_ecr_lifecycle_policy" "this" {
     }]
   })
 }
+
+# Production pulls the image staging tested (promotion copies it, never rebuilds).
+data "aws_iam_policy_document" "pull" {
+  count = length(var.pull_account_ids) > 0 ? 1 : 0
+  statement {
+    sid     = "PullFromOtherEnvironments"
+    actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    principals {
+      type        = "AWS"
+      identifiers = [for id in var.pull_account_ids : "arn:aws:iam::${id}:root"]
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "pull" {
+  count      = length(var.pull_account_ids) > 0 ? 1 : 0
+  repository = aws_ecr_repository.this.name
+  policy     = data.aws_iam_policy_document.pull[0].json
+}

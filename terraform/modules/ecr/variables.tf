@@ -13,3 +13,9 @@ variable "keep_images" {
   type        = number
   default     = 50
 }
+
+variable "pull_account_ids" {
+  description = "Other AWS accounts allowed to pull images (staging's repository lists the prod account so CI can promote)."
+  type        = list(string)
+  default     = []
+}

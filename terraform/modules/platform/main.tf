@@ -103,9 +103,10 @@ module "secrets" {
 }
 
 module "ecr" {
-  source      = "../ecr"
-  name        = "pms-pipelines-${var.environment}"
-  kms_key_arn = module.kms.key_arn
+  source           = "../ecr"
+  name             = "pms-pipelines-${var.environment}"
+  kms_key_arn      = module.kms.key_arn
+  pull_account_ids = var.image_pull_account_ids
 }
 
 module "database" {

@@ -110,3 +110,9 @@ variable "code_location_max_tasks" {
   type        = number
   default     = 3
 }
+
+variable "image_pull_account_ids" {
+  description = "AWS accounts allowed to pull from this environment's ECR repository (set the prod account on staging)."
+  type        = list(string)
+  default     = []
+}

@@ -1,0 +1,82 @@
+"""The production instance config (deploy/dagster.prod.yaml) loads and says what we mean.
+
+No database and no AWS: the config is validated against Dagster's instance schema and
+each configurable class's own schema, with the environment ECS provides.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from dagster._config import process_config
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.instance.ref import InstanceRef
+from dagster._core.run_coordinator import QueuedRunCoordinator
+from dagster_aws.ecs import EcsRunLauncher
+from dagster_postgres import DagsterPostgresStorage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ECS_ENVIRONMENT = {
+    "DAGSTER_PG_URL": "postgresql+psycopg2://dagster:pw@db.internal:5432/dagster",
+    "DAGSTER_RUN_TASK_DEFINITION": "pms-staging-run",
+    "DAGSTER_ECS_CLUSTER": "pms-staging",
+}
+
+
+@pytest.fixture
+def prod_home(tmp_path, monkeypatch) -> Path:
+    shutil.copyfile(ROOT / "deploy" / "dagster.prod.yaml", tmp_path / "dagster.yaml")
+    for name, value in ECS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def _class_config(data, config_class) -> dict:
+    result = process_config(config_class.config_type(), yaml.safe_load(data.config_yaml))
+    assert result.success, result.errors
+    return result.value
+
+
+def test_prod_instance_config_validates(prod_home) -> None:
+    config, _ = dagster_instance_config(str(prod_home), config_filename="dagster.yaml")
+    ref = InstanceRef.from_dir(str(prod_home))
+
+    assert ref.storage_data.class_name == "DagsterPostgresStorage"
+    storage = _class_config(ref.storage_data, DagsterPostgresStorage)
+    assert storage["postgres_url"].startswith("postgresql+psycopg2://"), "dagster-postgres needs psycopg2"
+
+    assert (ref.run_launcher_data.module_name, ref.run_launcher_data.class_name) == (
+        "dagster_aws.ecs", "EcsRunLauncher")
+    launcher = _class_config(ref.run_launcher_data, EcsRunLauncher)
+    assert launcher["task_definition"] == {"env": "DAGSTER_RUN_TASK_DEFINITION"}
+    assert launcher["container_name"] == "run"
+    assert launcher["run_task_kwargs"]["cluster"] == "pms-staging"
+    assert launcher["secrets_tag"] is None
+
+    coordinator = ref.run_coordinator_data.rehydrate(QueuedRunCoordinator)
+    assert config["telemetry"]["enabled"] is False
+    limits = {limit["key"]: limit for limit in coordinator.get_run_queue_config().tag_concurrency_limits}
+    assert limits["pms/shard"] == {"key": "pms/shard", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    assert limits["pms/agency"]["limit"] == 1
+
+
+def test_prod_run_queue_limits_match_the_local_instance() -> None:
+    local = yaml.safe_load((ROOT / "dagster.yaml").read_text())
+    prod = yaml.safe_load((ROOT / "deploy" / "dagster.prod.yaml").read_text())
+    assert (prod["run_coordinator"]["config"]["tag_concurrency_limits"]
+            == local["run_coordinator"]["config"]["tag_concurrency_limits"])
+
+
+def test_prod_workspace_points_at_the_code_location_service() -> None:
+    workspace = yaml.safe_load((ROOT / "deploy" / "workspace.prod.yaml").read_text())
+    [location] = workspace["load_from"]
+    grpc = location["grpc_server"]
+    assert grpc == {"host": "code.dagster.internal", "port": 4000, "location_name": "pms_pipelines"}
+    dagster_tf = (ROOT / "terraform" / "modules" / "dagster" / "main.tf").read_text()
+    # The names the workspace relies on are the ones Terraform creates.
+    assert 'name        = "dagster.internal"' in dagster_tf
+    assert '"--port", "4000", "--module-name", "pms_pipelines.definitions", "--location-name", "pms_pipelines"' in dagster_tf
