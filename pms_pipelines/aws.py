@@ -1,4 +1,4 @@
-"""The one way to make a Kinesis (or Firehose, S3) client.
+"""The one way to make an AWS client (Kinesis, Firehose, S3, Secrets Manager).
 
 The endpoint is not in code: boto3 reads `AWS_ENDPOINT_URL` (set by the local stack to
 moto or kinesalite) and talks to real AWS when it is unset. botocore's own retries are

@@ -13,7 +13,7 @@ import sys
 
 from pms_pipelines.consumer.consume import ConsumeReport, consume_shard, shards_to_consume
 from pms_pipelines.db.connection import connect, database_url
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 
 
 def main(argv: list[str] | None = None) -> int:

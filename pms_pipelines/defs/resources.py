@@ -7,7 +7,7 @@ from typing import Any
 from dagster import ConfigurableResource, EnvVar
 
 from pms_pipelines.db.connection import connect
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 
 
 class PostgresResource(ConfigurableResource):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from pms_pipelines.stream.kinesis_client import aws_client
+from pms_pipelines.aws import aws_client
 
 # moto accepts any credentials; these only keep boto3 from looking for real ones.
 EMULATOR_ENV = {

@@ -11,7 +11,7 @@ from pms_pipelines.consumer.consume import shards_to_consume
 from pms_pipelines.db import agencies
 from pms_pipelines.db.connection import connect
 from pms_pipelines.local_stack.stack import LocalStack
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 
 MAX_CONSUME_ROUNDS = 50
 # The demo prints its own progress; Dagster's step events stay in the run records.

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from pms_pipelines.stream.kinesis_client import aws_client
+from pms_pipelines.aws import aws_client
 
 
 class CredentialsError(RuntimeError):

@@ -18,6 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pms_pipelines.backoff import full_jitter
 from pms_pipelines.stream.records import OutgoingRecord
 
 MAX_RECORDS_PER_CALL = 500
@@ -66,8 +67,7 @@ class RetryPolicy:
     max_delay_s: float = 5.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        """Full jitter: a random wait up to an exponentially growing cap."""
-        return rng.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))
+        return full_jitter(attempt, self.base_delay_s, self.max_delay_s, rng.random)
 
 
 def record_size(record: OutgoingRecord) -> int:

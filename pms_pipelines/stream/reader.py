@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pms_pipelines.backoff import full_jitter
 from pms_pipelines.stream.records import StreamRecord
 
 THROTTLED = {"ProvisionedThroughputExceededException", "LimitExceededException"}
@@ -92,7 +93,7 @@ def read_shard(
                 continue
             if code in THROTTLED and throttled < 8:
                 throttled += 1
-                sleep(rng.uniform(0, min(5.0, 0.1 * 2**throttled)))
+                sleep(full_jitter(throttled, 0.1, 5.0, rng.random))
                 continue
             raise
         throttled = 0

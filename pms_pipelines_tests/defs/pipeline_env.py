@@ -9,7 +9,7 @@ from pms_pipelines.canonical import ENTITIES
 from pms_pipelines.consumer.consume import shards_to_consume
 from pms_pipelines.db import agencies
 from pms_pipelines.db.connection import connect
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 
 CRED_PREFIX = "PMS_CRED_TEST_AGENCY"
 

@@ -23,7 +23,7 @@ from psycopg import sql
 from pms_pipelines.canonical import Contact, Tenancy, Tenant, make_event
 from pms_pipelines.consumer.consume import consume_shard
 from pms_pipelines.db.connection import connect, url_for_database
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.reader import list_shards
 from pms_pipelines.stream.records import OutgoingRecord, sequence_order

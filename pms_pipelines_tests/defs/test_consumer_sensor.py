@@ -9,7 +9,7 @@ from dagster import DagsterInstance, RunRequest, build_sensor_context
 from pms_pipelines.defs.consume_assets import SHARD_TAG
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
 from pms_pipelines.defs.resources import resources
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.reader import list_shards
 from pms_pipelines.stream.records import OutgoingRecord

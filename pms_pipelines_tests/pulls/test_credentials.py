@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from pms_pipelines.pulls.credentials import CredentialsError, resolve_credentials, save_credentials
-from pms_pipelines.stream.kinesis_client import aws_client
+from pms_pipelines.aws import aws_client
 
 FIELDS = ("client_id", "refresh_token")
 

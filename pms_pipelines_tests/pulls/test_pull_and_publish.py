@@ -16,7 +16,7 @@ from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
 from pms_pipelines.integrations.kit import PmsApiError
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
 
 pytestmark = pytest.mark.integration

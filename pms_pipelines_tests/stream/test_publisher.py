@@ -81,9 +81,19 @@ def test_records_still_refused_raise_and_are_not_counted() -> None:
     assert len(kinesis.accepted) == 2
 
 
-def test_backoff_is_jittered_and_capped() -> None:
+class Pinned(random.Random):
+    def __init__(self, value: float) -> None:
+        super().__init__()
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+def test_backoff_grows_exponentially_is_capped_and_jittered() -> None:
     policy = RetryPolicy(base_delay_s=0.1, max_delay_s=1.0)
-    rng = random.Random(3)
-    delays = [policy.delay(attempt, rng) for attempt in range(1, 12)]
-    assert all(0 <= d <= 1.0 for d in delays)
-    assert len(set(delays)) == len(delays)
+    ceilings = [policy.delay(attempt, Pinned(1.0)) for attempt in range(6)]
+    assert ceilings == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0, 1.0])
+    assert [policy.delay(attempt, Pinned(0.5)) for attempt in range(3)] == pytest.approx(
+        [0.05, 0.1, 0.2]
+    )

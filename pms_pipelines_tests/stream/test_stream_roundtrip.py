@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pms_pipelines.stream.kinesis_client import kinesis_client
+from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
 from pms_pipelines.stream.records import OutgoingRecord

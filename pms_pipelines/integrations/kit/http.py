@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from pms_pipelines.backoff import full_jitter
 from pms_pipelines.integrations.kit.errors import PmsApiError
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**attempt)] (attempt counts from 0)."""
-        return rng() * min(self.max_delay_s, self.base_delay_s * (2**attempt))
+        return full_jitter(attempt, self.base_delay_s, self.max_delay_s, rng)
 
 
 class TokenBucket:
