@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from pms_pipelines.consumer.batch import BatchResult, apply_batch
 from pms_pipelines.consumer.planning import ShardInfo, plan_runs, ready_shards, shard_infos
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.stream.reader import (
+    THROTTLED,
     ShardBatch,
     StartPosition,
     list_shards,
@@ -107,8 +110,13 @@ def consume_shard(
 def shard_has_work(kinesis: Any, stream: str, shard_id: str, after: str | None) -> bool:
     """A cheap probe: is there a record after the checkpoint, or is the shard behind or
     ended without that being recorded yet?"""
-    iterator = shard_iterator(kinesis, stream, shard_id, StartPosition.after(after))
-    response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+    try:
+        iterator = shard_iterator(kinesis, stream, shard_id, StartPosition.after(after))
+        response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in THROTTLED:
+            return True  # busy shard: let a run find out, rather than fail the whole tick
+        raise
     return bool(
         response["Records"]
         or response.get("MillisBehindLatest", 0) > 0

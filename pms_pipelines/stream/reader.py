@@ -20,6 +20,7 @@ from pms_pipelines.backoff import full_jitter
 from pms_pipelines.stream.records import StreamRecord
 
 THROTTLED = {"ProvisionedThroughputExceededException", "LimitExceededException"}
+EMPTY_PAGE_PAUSE_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,15 @@ def read_shard(
             yield ShardBatch(records, behind, ended)
         if ended or (max_records is not None and read >= max_records):
             return
-        if not records and behind == 0:
-            idle += 1
+        if records:
+            idle = 0
+        else:
+            # Real Kinesis returns empty pages while it walks past gaps (behind > 0): keep
+            # going, but pace the calls: a shard allows 5 GetRecords a second.
+            idle = idle + 1 if behind == 0 else 0
             if idle >= empty_polls:
                 return
-            sleep(0.2)
-        else:
-            idle = 0
+            sleep(EMPTY_PAGE_PAUSE_S)
         iterator = next_iterator
 
 

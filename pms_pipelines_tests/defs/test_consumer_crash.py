@@ -93,9 +93,13 @@ def _checkpoints(conn: psycopg.Connection) -> dict[str, int]:
 
 
 def _open_batch(conn: psycopg.Connection) -> bool:
+    """The consumer holds a batch transaction: it has locked its checkpoint row (reading
+    checkpoints outside a batch takes only AccessShareLock)."""
     row = conn.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pms-consumer' "
-        "AND xact_start IS NOT NULL AND state <> 'idle' AND datname = current_database()"
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE a.application_name = 'pms-consumer' AND a.datname = current_database() "
+        "AND l.relation = 'ingest.checkpoint'::regclass "
+        "AND l.mode IN ('RowShareLock', 'RowExclusiveLock')"
     ).fetchone()
     conn.commit()
     return row[0] > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.publisher import publish_records
@@ -51,3 +52,58 @@ def test_reading_after_a_sequence_number_resumes_exactly(kinesis_stream: str) ->
         for r in b.records
     ]
     assert rest == list(range(20, 50))
+
+
+class ScriptedKinesis:
+    """GetRecords answers played back in order, to show what moto never does."""
+
+    def __init__(self, *pages: dict | Exception) -> None:
+        self.pages = list(pages)
+        self.iterators: list[dict] = []
+
+    def get_shard_iterator(self, **kwargs) -> dict:
+        self.iterators.append(kwargs)
+        return {"ShardIterator": f"it-{len(self.iterators)}"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict:
+        page = self.pages.pop(0)
+        if isinstance(page, Exception):
+            raise page
+        return page
+
+
+def _page(*seqs: str, behind: int = 0, next_iterator: str | None = "next") -> dict:
+    return {"Records": [{"SequenceNumber": s, "PartitionKey": "k", "Data": s.encode()}
+                        for s in seqs], "MillisBehindLatest": behind,
+            "NextShardIterator": next_iterator}
+
+
+def _error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code}}, "GetRecords")
+
+
+def test_reader_walks_empty_pages_while_behind_and_survives_expiry_and_throttling() -> None:
+    client = ScriptedKinesis(
+        _page("1", "2", behind=500),
+        _page(behind=400),  # real Kinesis: empty while walking past a gap
+        _error("ExpiredIteratorException"),
+        _error("ProvisionedThroughputExceededException"),
+        _page("3", behind=0),
+        _page(), _page(),  # caught up twice: done
+    )
+    sleeps: list[float] = []
+    batches = list(read_shard(client, "s", "shard-0", StartPosition(), sleep=sleeps.append))
+    assert [r.sequence_number for b in batches for r in b.records] == ["1", "2", "3"]
+    # The expired iterator was replaced from the last record read, not from the start.
+    assert client.iterators[1] == {"StreamName": "s", "ShardId": "shard-0",
+                                   "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                                   "StartingSequenceNumber": "2"}
+    assert len(sleeps) >= 3  # paced on empty pages, backed off when throttled
+
+
+def test_reader_reports_the_end_of_a_closed_shard() -> None:
+    client = ScriptedKinesis(_page("7", behind=0), _page(next_iterator=None))
+    batches = list(read_shard(client, "s", "shard-0", StartPosition.after("6"),
+                              sleep=lambda s: None))
+    assert [b.shard_ended for b in batches] == [False, True]
+    assert batches[-1].records == []
