@@ -66,6 +66,14 @@ def list_agencies(
     return [Agency(*row) for row in rows]
 
 
+def get_agency(conn: psycopg.Connection, pms: str, agency_id: str) -> Agency | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM ingest.agency WHERE pms = %s AND agency_id = %s",
+        (pms, agency_id),
+    ).fetchone()
+    return None if row is None else Agency(*row)
+
+
 def set_agency_enabled(conn: psycopg.Connection, pms: str, agency_id: str, enabled: bool) -> bool:
     """Enable or disable an agency; False when it is not registered."""
     cur = conn.execute(

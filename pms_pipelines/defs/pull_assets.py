@@ -68,11 +68,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
     ):
         agency_id = context.partition_key
         with postgres.connect("pms-pull") as conn:
-            agency = next(
-                (a for a in agencies.list_agencies(conn, pms=integration.name, enabled_only=False)
-                 if a.agency_id == agency_id),
-                None,
-            )
+            agency = agencies.get_agency(conn, integration.name, agency_id)
             conn.commit()
             if agency is None or not agency.enabled:
                 raise Failure(f"agency {integration.name}/{agency_id} is not registered or disabled")

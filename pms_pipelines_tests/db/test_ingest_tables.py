@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from pms_pipelines.db.agencies import list_agencies, register_agency, set_agency_enabled
+from pms_pipelines.db.agencies import (
+    get_agency,
+    list_agencies,
+    register_agency,
+    set_agency_enabled,
+)
 from pms_pipelines.db.checkpoints import (
     CheckpointBackwards,
     advance_checkpoint,
@@ -101,6 +106,11 @@ def test_agency_registry(db_conn: psycopg.Connection) -> None:
     assert not set_agency_enabled(db_conn, "buildium", "nobody", False)
     assert [a.agency_id for a in list_agencies(db_conn)] == ["oak"]
     assert len(list_agencies(db_conn, enabled_only=False)) == 2
+    assert get_agency(db_conn, "buildium", "acme").enabled is False
+    assert get_agency(db_conn, "buildium", "nobody") is None
+    file_ref = register_agency(db_conn, "propertyme", "gum", display_name="Gum",
+                               credentials_ref="file:/var/lib/pms/gum.json")
+    assert file_ref.credentials_ref == "file:/var/lib/pms/gum.json"
 
 
 @pytest.mark.parametrize("ref", ["sk_live_abc123", "env:", "env:lower", "secretsmanager:x"])

@@ -3,7 +3,7 @@
 -- Every pms table is keyed by (source, agency_id, source_id). Data columns are nullable
 -- because a delete that arrives before any upsert leaves a tombstone row with no data.
 -- There are no foreign keys across entities: events arrive out of order, so a tenancy may
--- land before its property. Integrity is checked by an asset check instead.
+-- land before its property. Integrity is checked outside the schema (asset checks).
 
 CREATE SCHEMA IF NOT EXISTS pms;
 CREATE SCHEMA IF NOT EXISTS ingest;
@@ -165,7 +165,7 @@ CREATE TABLE ingest.dead_letter (
     received_at         timestamptz NOT NULL DEFAULT now(),
     redriven_at         timestamptz
 );
--- The dead-letter asset check and the re-drive job read only what is still pending.
+-- What is still pending re-drive is what operators look at.
 CREATE INDEX dead_letter_pending_idx ON ingest.dead_letter (received_at)
     WHERE redriven_at IS NULL;
 
