@@ -1,32 +1,40 @@
 """The one Definitions object: every registered PMS, the stream, the consumer, RDS."""
 
+from collections.abc import Mapping
+
 from dagster import Definitions
 
 from pms_pipelines.defs.agency_sensor import build_agency_sensor
 from pms_pipelines.defs.consume_assets import consume_job, consume_stream, stream_spec
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
+from pms_pipelines.defs.integration_health import unavailable_sensor
 from pms_pipelines.defs.pull_assets import build_pull_assets, pull_asset_key
 from pms_pipelines.defs.pull_schedules import build_pull_schedules
 from pms_pipelines.defs.resources import resources
-from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.integrations import REGISTRY, UNAVAILABLE, Integration
 
-pull_assets, pull_jobs, pull_schedules = [], [], []
-for integration in REGISTRY.values():
-    assets, job = build_pull_assets(integration)
-    pull_assets.append(assets)
-    pull_jobs.append(job)
-    pull_schedules.extend(build_pull_schedules(integration, job))
 
-defs = Definitions(
-    assets=[
-        *pull_assets,
-        stream_spec(
-            [pull_asset_key(i, e) for i in REGISTRY.values() for e in i.entities]
-        ),
-        consume_stream,
-    ],
-    jobs=[*pull_jobs, consume_job],
-    sensors=[consumer_sensor, build_agency_sensor(REGISTRY, pull_jobs)],
-    schedules=pull_schedules,
-    resources=resources(),
-)
+def build_definitions(
+    registry: Mapping[str, Integration], unavailable: Mapping[str, str]
+) -> Definitions:
+    pull_assets, pull_jobs, pull_schedules = [], [], []
+    for integration in registry.values():
+        assets, job = build_pull_assets(integration)
+        pull_assets.append(assets)
+        pull_jobs.append(job)
+        pull_schedules.extend(build_pull_schedules(integration, job))
+    upstream = [pull_asset_key(i, e) for i in registry.values() for e in i.entities]
+    return Definitions(
+        assets=[*pull_assets, stream_spec(upstream), consume_stream],
+        jobs=[*pull_jobs, consume_job],
+        sensors=[
+            consumer_sensor,
+            build_agency_sensor(dict(registry), pull_jobs),
+            *(unavailable_sensor(name, error) for name, error in unavailable.items()),
+        ],
+        schedules=pull_schedules,
+        resources=resources(),
+    )
+
+
+defs = build_definitions(REGISTRY, UNAVAILABLE)

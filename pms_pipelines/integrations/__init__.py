@@ -1,10 +1,16 @@
-"""Every PMS integration, registered by name (one line per PMS)."""
+"""Every PMS integration, registered by name: one line per PMS.
 
-from pms_pipelines.integrations import buildium
+Each is imported on its own (`kit/registry.py`): one that fails to load is listed in
+`UNAVAILABLE` with its error and shown in the Dagster UI, and the others still run.
+"""
+
 from pms_pipelines.integrations.kit import Integration
+from pms_pipelines.integrations.kit.registry import load_integrations
 
-REGISTRY: dict[str, Integration] = {
-    "buildium": buildium.INTEGRATION,
+MODULES: dict[str, str] = {
+    "buildium": "pms_pipelines.integrations.buildium",
 }
 
-__all__ = ["REGISTRY", "Integration"]
+REGISTRY, UNAVAILABLE = load_integrations(MODULES)
+
+__all__ = ["MODULES", "REGISTRY", "UNAVAILABLE", "Integration"]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey
 
 from pms_pipelines.canonical import ENTITIES
@@ -55,3 +56,22 @@ def test_jobs_bound_their_runtime() -> None:
 
     for name in ("consume_shard", "buildium_pull_job"):
         assert int(defs.resolve_job_def(name).tags["dagster/max_runtime"]) > 0
+
+
+def test_a_broken_integration_does_not_stop_the_others() -> None:
+    from dagster import build_sensor_context
+
+    from pms_pipelines.definitions import build_definitions
+    from pms_pipelines.integrations.kit.registry import load_integrations
+
+    registry, unavailable = load_integrations({
+        "buildium": "pms_pipelines.integrations.buildium",
+        "ghost": "pms_pipelines.integrations.ghost_that_does_not_exist",
+    })
+    assert list(registry) == ["buildium"]
+    assert "ModuleNotFoundError" in unavailable["ghost"]
+    defs = build_definitions(registry, unavailable)
+    assert defs.resolve_job_def("buildium_pull_job")
+    sensor = defs.get_sensor_def("ghost_unavailable")
+    with pytest.raises(Exception, match="ghost failed to load: ModuleNotFoundError"):
+        sensor(build_sensor_context())
