@@ -1,7 +1,7 @@
 # The prod environment. State lives in the bucket made by the bootstrap step of
 # docs/deployment.md: terraform init -backend-config="bucket=<state bucket>".
 terraform {
-  required_version = ">= 1.6"
+  required_version = ">= 1.10" # S3 backend use_lockfile
   required_providers {
     aws = {
       source  = "hashicorp/aws"
