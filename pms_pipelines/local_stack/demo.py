@@ -68,34 +68,40 @@ def run_demo(stack: LocalStack) -> int:
     else:
         failures.append(f"not caught up after {MAX_CONSUME_ROUNDS} consume rounds")
 
-    empty = _print_summary(url, time.monotonic() - started)
+    problems = _print_summary(url, sorted(REGISTRY), time.monotonic() - started)
     for failure in failures:
         print(f"FAILED: {failure}")
-    return 1 if failures or empty else 0
+    return 1 if failures or problems else 0
 
 
-def _print_summary(url: str, seconds: float) -> list[str]:
+def _print_summary(url: str, sources: list[str], seconds: float) -> list[str]:
+    """Rows per source and table; returns what is wrong (an empty table, dead letters)."""
     with connect(url) as conn:
-        rows = {
-            table: conn.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL) FROM pms.{table}"
-            ).fetchone()
+        counts = {
+            (source, table): (total, live)
             for table in ENTITIES
+            for source, total, live in conn.execute(
+                f"SELECT source, count(*), count(*) FILTER (WHERE deleted_at IS NULL) "
+                f"FROM pms.{table} GROUP BY source"
+            ).fetchall()
         }
         links = {
             table: conn.execute(f"SELECT count(*) FROM pms.{table}").fetchone()[0]
             for table in ("property_landlord", "tenancy_tenant")
         }
         dead = conn.execute("SELECT count(*) FROM ingest.dead_letter").fetchone()[0]
-    print(f"\nrows after {seconds:.0f}s:")
-    for table, (total, live) in rows.items():
-        print(f"  pms.{table:<18} {total:>7} ({live} live)")
+    print(f"\nrows after {seconds:.0f}s (live in brackets):")
+    print(f"  {'source':<14}" + "".join(f"{t:>16}" for t in ENTITIES))
+    for source in sources:
+        cells = [counts.get((source, t), (0, 0)) for t in ENTITIES]
+        print(f"  {source:<14}" + "".join(f"{f'{n} ({live})':>16}" for n, live in cells))
     for table, count in links.items():
-        print(f"  pms.{table:<18} {count:>7}")
-    print(f"  ingest.dead_letter      {dead:>7}")
-    empty = [t for t, (total, _) in rows.items() if total == 0]
-    for table in empty:
-        print(f"EMPTY: pms.{table}")
+        print(f"  pms.{table}: {count}")
+    print(f"  ingest.dead_letter: {dead}")
+    problems = [f"pms.{t} has no {s} rows" for s in sources for t in ENTITIES
+                if counts.get((s, t), (0, 0))[0] == 0]
     if dead:
-        empty.append("dead letters")
-    return empty
+        problems.append(f"{dead} dead letters")
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    return problems
