@@ -9,6 +9,7 @@ from pms_pipelines.integrations.kit.registry import load_integrations
 
 MODULES: dict[str, str] = {
     "buildium": "pms_pipelines.integrations.buildium",
+    "reapit": "pms_pipelines.integrations.reapit",
 }
 
 REGISTRY, UNAVAILABLE = load_integrations(MODULES)
