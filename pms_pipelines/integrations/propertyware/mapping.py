@@ -94,16 +94,16 @@ def map_property(unit: Raw, building: Raw | None, landlord_ids: Iterable[str]) -
 
 
 def _property_type(unit: Raw, building: Raw) -> tuple[str, str | None]:
-    """The unit's own type when known, else its building's, else its category."""
+    """The unit's own type when known, else its building's, else its category; the raw
+    value is the one that decided (the unit's, else the building's, when none did)."""
     unit_type, building_type = _text(unit.get("type")), _text(building.get("propertyType"))
     if unit_type and _key(unit_type) in UNIT_TYPE_KEYS:
         return UNIT_TYPE_KEYS[_key(unit_type)], unit_type
     if building_type in BUILDING_TYPES:
         return BUILDING_TYPES[building_type], building_type
-    raw = unit_type or building_type
     if "COMMERCIAL" in (unit.get("category"), building.get("category")):
-        return "commercial", raw or "COMMERCIAL"
-    return "other", raw
+        return "commercial", "COMMERCIAL"
+    return "other", unit_type or building_type
 
 
 def map_landlord(owner: Raw) -> Landlord:
