@@ -9,6 +9,7 @@ from pms_pipelines.integrations.kit.registry import load_integrations
 
 MODULES: dict[str, str] = {
     "buildium": "pms_pipelines.integrations.buildium",
+    "propertyme": "pms_pipelines.integrations.propertyme",
     "propertyware": "pms_pipelines.integrations.propertyware",
     "reapit": "pms_pipelines.integrations.reapit",
 }
