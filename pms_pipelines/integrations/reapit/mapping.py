@@ -113,8 +113,10 @@ def is_tenant(contact: Raw) -> bool:
 
 def map_tenant(contact: Raw) -> Tenant:
     """A Reapit contact with a tenancy role → a canonical tenant."""
-    return Tenant(first_name=_text(contact.get("forename")),
-                  last_name=_text(contact.get("surname")),
+    first, last = _text(contact.get("forename")), _text(contact.get("surname"))
+    if first is None and last is None:
+        raise MappingError("tenant contact has no forename or surname")
+    return Tenant(first_name=first, last_name=last,
                   date_of_birth=_date(contact.get("dateOfBirth")), contact=_contact(contact))
 
 

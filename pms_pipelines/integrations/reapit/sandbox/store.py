@@ -36,12 +36,8 @@ def reapit_time(moment: datetime) -> str:
 
 
 def parse_time(value: str) -> datetime:
-    text = value.strip().replace("Z", "+00:00")
-    if "." in text:  # Python reads at most six fractional digits
-        head, _, rest = text.partition(".")
-        digits = "".join(c for c in rest if c.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
-    moment = datetime.fromisoformat(text)
+    # Python 3.11 reads Reapit's seven fractional digits (and rounds them to six).
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("a time needs a zone designator")
     return moment
