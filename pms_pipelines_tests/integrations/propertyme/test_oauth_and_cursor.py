@@ -1,0 +1,103 @@
+"""What is PropertyMe's own: refresh tokens rotated on every use (the used one refused),
+kept up with across pulls and a mid-pull 401, saved back; and the Timestamp cursor."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from pms_pipelines.integrations.kit import PmsApiError
+from pms_pipelines.integrations.kit.http import RetryPolicy
+from pms_pipelines.integrations.kit.paging import OffsetPaging
+from pms_pipelines.integrations.propertyme import client as pme_client
+from pms_pipelines.integrations.propertyme.client import (
+    PROPERTYME_BASE_URL, PROPERTYME_TOKEN_URL, PropertyMeClient, change_stamp, token_url,
+)
+from pms_pipelines.integrations.propertyme.sandbox import RunningSandbox, start_sandbox
+
+FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.01)
+
+
+@pytest.fixture()
+def sandbox() -> Iterator[tuple[RunningSandbox, dict[str, str]]]:
+    creds = {"client_id": f"c-{secrets.token_hex(4)}", "client_secret": secrets.token_hex(8),
+             "refresh_token": secrets.token_hex(8)}
+    running = start_sandbox([{"agency_id": "a", **creds, "units": 6}], rate_limit_per_s=None)
+    yield running, creds
+    running.stop()
+
+
+def _token(base_url: str, creds: dict[str, str], refresh: str) -> requests.Response:
+    return requests.post(token_url(base_url), timeout=5, data={
+        "grant_type": "refresh_token", "refresh_token": refresh,
+        "client_id": creds["client_id"], "client_secret": creds["client_secret"]})
+
+
+def test_the_sandbox_rotates_and_refuses_a_used_refresh_token(sandbox) -> None:
+    running, creds = sandbox
+    first = _token(running.base_url, creds, creds["refresh_token"])
+    assert first.status_code == 200
+    rotated = first.json()["refresh_token"]
+    assert rotated != creds["refresh_token"]
+    again = _token(running.base_url, creds, creds["refresh_token"])
+    assert (again.status_code, again.json()["error"]) == (400, "invalid_grant")
+    assert _token(running.base_url, creds, rotated).status_code == 200
+
+
+def test_pulls_save_each_rotation_and_follow_it_after_a_401(sandbox) -> None:
+    running, creds = sandbox
+    saved: list[str] = []
+    client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None,
+                              save_credentials=lambda c: saved.append(c["refresh_token"]))
+    assert list(client.lots())
+    running.store("a").access_tokens.clear()  # the access token dies mid-pull: 401
+    assert list(client.contacts())
+    assert len(saved) == 2 and saved[0] != saved[1]
+    assert running.store("a").refresh_token == saved[-1]
+    # A caller still holding the original token (its save lagged) follows the chain.
+    stale = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None)
+    assert list(stale.lots())
+
+
+def test_a_used_refresh_token_fails_clearly_without_secrets(sandbox) -> None:
+    running, creds = sandbox
+    assert _token(running.base_url, creds, creds["refresh_token"]).status_code == 200
+    pme_client._ROTATED.clear()  # a new process that never saw the rotation
+    client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None)
+    with pytest.raises(PmsApiError) as raised:
+        list(client.lots())
+    assert raised.value.status == 400 and "already used" in raised.value.vendor_message
+    assert not any(value in str(raised.value) for value in creds.values())
+
+
+def test_change_stamp_is_dotnet_ticks_minus_one() -> None:
+    moment = datetime(2024, 12, 1, tzinfo=timezone.utc)
+    assert change_stamp(moment) == 638_686_080_000_000_000 - 1
+    local = moment.astimezone(timezone(timedelta(hours=10)))  # AEST: same instant
+    assert change_stamp(local) == change_stamp(moment)
+    assert change_stamp(moment + timedelta(microseconds=1)) == change_stamp(moment) + 10
+
+
+def test_token_endpoint_for_real_and_local_base_urls() -> None:
+    assert token_url(PROPERTYME_BASE_URL) == PROPERTYME_TOKEN_URL
+    assert token_url("http://127.0.0.1:9000/api") == "http://127.0.0.1:9000/connect/token"
+
+
+def test_archived_lots_page_until_a_short_page(sandbox, monkeypatch) -> None:
+    running, creds = sandbox
+    for _ in range(5):
+        running.remove("a", "property")
+    small = replace(pme_client.ARCHIVED_LOTS, paginator=OffsetPaging("Offset", "Limit", 2))
+    monkeypatch.setattr(pme_client, "ARCHIVED_LOTS", small)
+    pages: list[str] = []
+    client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None,
+                              progress=pages.append)
+    archived = list(client.archived_lots())
+    assert len(archived) == len({a["Id"] for a in archived}) == 5
+    assert len(pages) == 3  # 2 + 2 + 1: no total, the short page is the last
+    assert list(client.archived_lots(datetime.now(timezone.utc) + timedelta(seconds=5))) == []
