@@ -1,0 +1,95 @@
+"""What is Reapit's own: OAuth tokens that expire mid-pull, the token endpoint's address,
+and one application (client id) reading several customers chosen by `reapit-customer`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pms_pipelines.canonical import Event
+from pms_pipelines.integrations.kit import PmsApiError, PullRequest
+from pms_pipelines.integrations.kit.http import RetryPolicy
+from pms_pipelines.integrations.reapit.client import ReapitClient, token_url
+from pms_pipelines.integrations.reapit.pull import pull, pull_with
+from pms_pipelines.integrations.reapit.sandbox import RunningSandbox, start_sandbox
+
+FAST = RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.01)
+FIXTURE = (Path(__file__).resolve().parents[3]
+           / "pms_pipelines/integrations/reapit/fixtures/agency_fixture.json")
+APP = {"client_id": f"app-{secrets.token_hex(4)}", "client_secret": secrets.token_urlsafe(16)}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[RunningSandbox]:
+    running = start_sandbox(
+        [{"agency_id": "north", **APP, "customer_id": "NTH", "units": 30},
+         {"agency_id": "south", **APP, "customer_id": "STH", "fixture": str(FIXTURE)}],
+        rate_limit_per_s=None)
+    yield running
+    running.stop()
+
+
+def request(sandbox: RunningSandbox, customer: str, entity: str = "property",
+            **credentials: str) -> PullRequest:
+    return PullRequest(
+        agency_id=customer, entity=entity, base_url=sandbox.base_url,
+        credentials={**APP, "customer_id": customer, **credentials}, since=None,
+        observed_at=datetime.now(timezone.utc), policy=FAST)
+
+
+def test_a_token_expiring_mid_pull_is_renewed_once(sandbox: RunningSandbox) -> None:
+    req = request(sandbox, "NTH")
+    client = ReapitClient(req.base_url, req.credentials, page_size=5, policy=FAST)
+    before = sandbox.state.token_requests
+    events = pull_with(client, req)
+    first = [next(events) for _ in range(7)]  # two pages read with the first token
+    assert sandbox.expire_tokens() >= 1
+    rest = list(events)  # the next page answers 401; the kit fetches a token and goes on
+    ids = [e.source_id for e in first + rest if isinstance(e, Event)]
+    assert len(ids) == len(set(ids)) == 30
+    assert sandbox.state.token_requests - before == 2
+
+
+def test_a_token_is_reused_until_it_expires(sandbox: RunningSandbox) -> None:
+    before = sandbox.state.token_requests
+    for entity in ("property", "landlord", "tenant", "tenancy"):
+        req = request(sandbox, "NTH", entity)
+        client = ReapitClient(req.base_url, req.credentials, page_size=10, policy=FAST)
+        list(pull_with(client, req))
+    # One token per client (one per entity pull), however many pages each read.
+    assert sandbox.state.token_requests - before == 4
+
+
+def test_the_customer_header_picks_the_agency(sandbox: RunningSandbox) -> None:
+    north = {e.source_id for e in pull(request(sandbox, "NTH")) if isinstance(e, Event)}
+    south = {e.source_id for e in pull(request(sandbox, "STH")) if isinstance(e, Event)}
+    assert len(north) == 30
+    assert south == {"RPS250001", "RPS250002", "RPS250003", "RPS250004"}
+
+
+def test_a_customer_that_did_not_install_the_app_is_forbidden(sandbox: RunningSandbox) -> None:
+    with pytest.raises(PmsApiError) as raised:
+        list(pull(request(sandbox, "XYZ")))
+    assert raised.value.status == 403
+    assert APP["client_secret"] not in str(raised.value)
+
+
+def test_a_wrong_secret_fails_at_the_token_endpoint(sandbox: RunningSandbox) -> None:
+    wrong = secrets.token_urlsafe(16)
+    with pytest.raises(PmsApiError) as raised:
+        list(pull(request(sandbox, "NTH", client_secret=wrong)))
+    assert raised.value.status == 400 and "invalid_client" in str(raised.value)
+    assert raised.value.path.endswith("/token") and wrong not in str(raised.value)
+
+
+@pytest.mark.parametrize("base_url, expected", [
+    ("https://platform.reapit.cloud", "https://connect.reapit.cloud/token"),
+    ("https://platform.reapit.cloud/", "https://connect.reapit.cloud/token"),
+    ("http://127.0.0.1:8102", "http://127.0.0.1:8102/token"),
+])
+def test_token_url(base_url: str, expected: str) -> None:
+    assert token_url(base_url) == expected
