@@ -64,7 +64,7 @@ def pull_and_publish(
     log: Callable[[str], None] | None = None,
     save_credentials: Callable[[Mapping[str, str]], None] | None = None,
 ) -> PullReport:
-    with pull_lock(conn, integration.name, agency_id, entity):
+    with pull_lock(conn, integration.name, agency_id):
         return _pull_and_publish(
             integration, agency_id=agency_id, entity=entity, credentials=credentials,
             base_url=base_url, conn=conn, kinesis=kinesis, stream=stream, full=full, now=now,
@@ -73,18 +73,19 @@ def pull_and_publish(
 
 
 class PullInProgress(RuntimeError):
-    """Another pull of the same agency and entity holds the lock."""
+    """Another pull of the same agency holds the lock."""
 
 
 @contextmanager
-def pull_lock(conn: Any, pms: str, agency_id: str, entity: str) -> Iterator[None]:
-    """One pull per (pms, agency, entity) at a time, however it was launched (schedule,
-    sensor, UI, backfill): two would race on the snapshot and the watermark."""
-    key = f"pull/{pms}/{agency_id}/{entity}"
+def pull_lock(conn: Any, pms: str, agency_id: str) -> Iterator[None]:
+    """One pull per agency at a time, however it was launched (schedule, sensor, UI,
+    backfill): two would race on snapshots and watermarks, and on a provider's one-use
+    refresh token (PropertyMe rotates it on every refresh)."""
+    key = f"pull/{pms}/{agency_id}"
     locked = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]
     conn.commit()
     if not locked:
-        raise PullInProgress(f"another pull of {pms}/{agency_id}/{entity} is running")
+        raise PullInProgress(f"another pull of {pms}/{agency_id} is running")
     try:
         yield
     finally:

@@ -137,11 +137,12 @@ def test_a_record_first_seen_incrementally_can_still_be_deleted(
     assert deletes == [str(new_id)]
 
 
-def test_one_pull_per_agency_and_entity_at_a_time(sandbox, kinesis_stream, db_conn, db_url) -> None:
+def test_one_pull_per_agency_at_a_time(sandbox, kinesis_stream, db_conn, db_url) -> None:
     from pms_pipelines.pulls.pull_and_publish import PullInProgress, pull_lock
 
-    with connect(db_url) as other, pull_lock(other, "buildium", AGENCY, "tenant"):
-        with pytest.raises(PullInProgress, match="buildium/pull-test/tenant"):
-            _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
-        _pull(sandbox, db_conn, kinesis_stream, "landlord", full=True)  # another entity runs
+    with connect(db_url) as other, pull_lock(other, "buildium", AGENCY):
+        for entity in ("tenant", "landlord"):
+            with pytest.raises(PullInProgress, match="buildium/pull-test"):
+                _pull(sandbox, db_conn, kinesis_stream, entity, full=True)
+    assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "tenant") is None
     assert _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True).pulled > 0
