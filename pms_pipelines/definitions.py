@@ -1,4 +1,4 @@
-"""The one Definitions object: every registered PMS, the stream, the consumer, RDS."""
+"""The one Definitions object: every registered PMS, the stream, the consumer, RDS, the lake."""
 
 from collections.abc import Mapping
 
@@ -8,6 +8,12 @@ from pms_pipelines.defs.agency_sensor import build_agency_sensor
 from pms_pipelines.defs.consume_assets import consume_job, consume_stream, stream_spec
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
 from pms_pipelines.defs.integration_health import unavailable_sensor
+from pms_pipelines.defs.lake_assets import (
+    athena_specs,
+    compact_lake_day,
+    lake_compaction_schedule,
+    lake_job,
+)
 from pms_pipelines.defs.pull_assets import build_pull_assets, pull_asset_key
 from pms_pipelines.defs.pull_schedules import build_pull_schedules
 from pms_pipelines.defs.resources import resources
@@ -25,14 +31,15 @@ def build_definitions(
         pull_schedules.extend(build_pull_schedules(integration, job))
     upstream = [pull_asset_key(i, e) for i in registry.values() for e in i.entities]
     return Definitions(
-        assets=[*pull_assets, stream_spec(upstream), consume_stream],
-        jobs=[*pull_jobs, consume_job],
+        assets=[*pull_assets, stream_spec(upstream), consume_stream, compact_lake_day,
+                *athena_specs()],
+        jobs=[*pull_jobs, consume_job, lake_job],
         sensors=[
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),
             *(unavailable_sensor(name, error) for name, error in unavailable.items()),
         ],
-        schedules=pull_schedules,
+        schedules=[*pull_schedules, lake_compaction_schedule],
         resources=resources(),
     )
 

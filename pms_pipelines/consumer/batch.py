@@ -1,6 +1,10 @@
 """One batch of one shard, applied exactly once in effect: a single Postgres transaction
 holds the upserts, the dead letters and the checkpoint advance.
 
+An optional `before_commit` hook sees the batch's outcomes inside that transaction, after
+everything is written and before the commit: the lake sender uses it, so a crash can only
+make it send a batch twice, never skip one.
+
 A crash before commit leaves Postgres as it was, and the next run re-reads the batch
 from the same checkpoint; the version rule makes the re-applied events harmless.
 """
@@ -8,7 +12,7 @@ from the same checkpoint; the version rule makes the re-applied events harmless.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -52,6 +56,7 @@ def apply_batch(
     expected_checkpoint: str | None,
     shard_ended: bool = False,
     run_id: str | None = None,
+    before_commit: Callable[[BatchResult], None] | None = None,
 ) -> BatchResult:
     """Apply `records` (in shard order, after `expected_checkpoint`) and commit."""
     if conn.info.transaction_status != TransactionStatus.IDLE:
@@ -89,9 +94,12 @@ def apply_batch(
             current = advance_checkpoint(
                 conn, stream, shard_id, last, shard_ended=shard_ended, run_id=run_id
             )
-    counts = {name: sum(o.outcome == name for o in outcomes)
-              for name in ("loaded", "stale", "rejected")}
-    return BatchResult(outcomes, checkpoint=current.sequence_number, **counts)
+        counts = {name: sum(o.outcome == name for o in outcomes)
+                  for name in ("loaded", "stale", "rejected")}
+        result = BatchResult(outcomes, checkpoint=current.sequence_number, **counts)
+        if before_commit is not None:
+            before_commit(result)  # an exception here rolls the whole batch back
+    return result
 
 
 def _check_order(

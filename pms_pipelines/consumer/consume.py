@@ -8,6 +8,7 @@ one (a bounded prefetch of one batch), because both wait on I/O.
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -73,9 +74,13 @@ def consume_shard(
     batch_limit: int = 1000,
     run_id: str | None = None,
     on_batch: Callable[[ConsumeReport], None] | None = None,
+    before_commit: Callable[[Any, BatchResult], None] | None = None,
 ) -> ConsumeReport:
     """Apply the shard's records after its checkpoint until caught up, ended or at
-    `max_records`; returns what was done. Raises on any error after the last commit."""
+    `max_records`; returns what was done. Raises on any error after the last commit.
+
+    `before_commit(conn, result)` runs inside each batch's transaction (the lake sender)."""
+    hook = None if before_commit is None else functools.partial(before_commit, conn)
     started = time.monotonic()
     report = ConsumeReport(shard_id)
     checkpoint = read_checkpoints(conn, stream).get(shard_id)
@@ -98,6 +103,7 @@ def consume_shard(
             expected_checkpoint=expected,
             shard_ended=batch.shard_ended,
             run_id=run_id,
+            before_commit=hook,
         )
         expected = result.checkpoint
         report.add(result, batch)

@@ -12,7 +12,8 @@ from dagster import (
 
 from pms_pipelines.canonical import ENTITIES
 from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
-from pms_pipelines.defs.resources import KinesisResource, PostgresResource
+from pms_pipelines.defs.resources import FirehoseResource, KinesisResource, PostgresResource
+from pms_pipelines.lake.sink import LakeSink
 from pms_pipelines.settings import schedules
 
 STREAM_KEY = AssetKey(["stream", "pms_events"])
@@ -57,6 +58,7 @@ def consume_stream(
     config: ConsumeConfig,
     postgres: PostgresResource,
     kinesis: KinesisResource,
+    firehose: FirehoseResource,
 ):
     def progress(report: ConsumeReport) -> None:
         if report.batches % 10 == 0:
@@ -65,6 +67,12 @@ def consume_stream(
                 f"{report.rejected} rejected, {report.millis_behind_latest} ms behind"
             )
 
+    sink = None
+    if firehose.delivery_stream:
+        sink = LakeSink(firehose.client(), firehose.delivery_stream, kinesis.stream_name,
+                        context.run_id)
+    else:
+        context.log.info("PMS_FIREHOSE_STREAM is not set: handled events are not sent to the lake")
     with postgres.connect("pms-consumer") as conn:
         report = consume_shard(
             kinesis.client(),
@@ -74,6 +82,7 @@ def consume_stream(
             max_records=config.max_records,
             run_id=context.run_id,
             on_batch=progress,
+            before_commit=sink,
         )
     context.log.info(
         f"shard {config.shard_id}: {report.records} records in {report.seconds:.1f}s "
@@ -91,6 +100,7 @@ def consume_stream(
                 "rejected_in_run": report.rejected,
                 "lag_seconds": round(report.millis_behind_latest / 1000, 3),
                 "events_per_second": round(report.events_per_second, 1),
+                "sent_to_lake_in_run": sink.stats.delivered if sink else 0,
             },
         )
 

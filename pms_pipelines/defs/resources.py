@@ -1,4 +1,5 @@
-"""Dagster resources: Postgres and Kinesis, configured from the environment only."""
+"""Dagster resources: Postgres, Kinesis, Firehose and the lake, configured from the
+environment only."""
 
 
 import os
@@ -7,7 +8,7 @@ from typing import Any
 from dagster import ConfigurableResource, EnvVar
 
 from pms_pipelines.db.connection import connect
-from pms_pipelines.aws import kinesis_client
+from pms_pipelines.aws import aws_client, kinesis_client
 
 
 class PostgresResource(ConfigurableResource):
@@ -28,6 +29,28 @@ class KinesisResource(ConfigurableResource):
         return kinesis_client()
 
 
+class FirehoseResource(ConfigurableResource):
+    """The delivery stream of handled events (the lake's raw feed); empty: send nothing."""
+
+    delivery_stream: str = ""
+
+    def client(self) -> Any:
+        return aws_client("firehose")
+
+
+class LakeResource(ConfigurableResource):
+    """Where Firehose lands raw objects, where the Parquet lake lives, and the masking key
+    (a secret: Secrets Manager in AWS, a per-state-dir random key locally)."""
+
+    raw_bucket: str
+    lake_bucket: str
+    mask_key: str
+    raw_prefix: str = "raw/"
+
+    def s3(self) -> Any:
+        return aws_client("s3")
+
+
 class PmsEndpoints(ConfigurableResource):
     """Where each PMS is reached: the vendor's URL unless `PMS_<NAME>_BASE_URL` says
     otherwise (the local stack points it at the sandbox)."""
@@ -41,5 +64,13 @@ def resources() -> dict[str, Any]:
     return {
         "postgres": PostgresResource(url=EnvVar("PMS_DATABASE_URL")),
         "kinesis": KinesisResource(stream_name=EnvVar("PMS_STREAM_NAME")),
+        # Optional: an EnvVar must be set, so an unset stream means "no lake delivery".
+        "firehose": FirehoseResource(delivery_stream=EnvVar("PMS_FIREHOSE_STREAM"))
+        if os.environ.get("PMS_FIREHOSE_STREAM") else FirehoseResource(),
+        "lake": LakeResource(
+            raw_bucket=EnvVar("PMS_RAW_BUCKET"),
+            lake_bucket=EnvVar("PMS_LAKE_BUCKET"),
+            mask_key=EnvVar("PMS_LAKE_MASK_KEY"),
+        ),
         "pms_endpoints": PmsEndpoints(),
     }

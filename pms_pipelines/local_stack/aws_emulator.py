@@ -64,6 +64,26 @@ def create_stream(stream: str, shard_count: int, timeout_s: float = 30) -> None:
         time.sleep(0.1)
 
 
+def create_delivery_stream(name: str, bucket: str, prefix: str) -> None:
+    """A direct-put Firehose stream into `bucket` under `prefix`. moto writes each put as
+    one object `<prefix>YYYY/MM/DD/HH/<name>-...` at once, ignoring buffering hints."""
+    firehose = aws_client("firehose")
+    try:
+        firehose.create_delivery_stream(
+            DeliveryStreamName=name,
+            DeliveryStreamType="DirectPut",
+            ExtendedS3DestinationConfiguration={
+                # moto checks neither; real Firehose needs a role that may write the bucket.
+                "RoleARN": "arn:aws:iam::123456789012:role/local-firehose",
+                "BucketARN": f"arn:aws:s3:::{bucket}",
+                "Prefix": prefix,
+            },
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+
+
 def create_bucket(bucket: str) -> None:
     s3 = aws_client("s3")
     try:

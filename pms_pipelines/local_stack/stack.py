@@ -19,12 +19,21 @@ from pms_pipelines.db import agencies
 from pms_pipelines.db.connection import connect
 from pms_pipelines.db.migrate import migrate
 from pms_pipelines.integrations import REGISTRY
-from pms_pipelines.local_stack.aws_emulator import create_bucket, create_stream, start_moto, use_emulator
+from pms_pipelines.local_stack.aws_emulator import (
+    create_bucket,
+    create_delivery_stream,
+    create_stream,
+    start_moto,
+    use_emulator,
+)
 from pms_pipelines.local_stack.embedded_postgres import start_embedded_postgres
 
 STREAM = "pms-events"
 SHARDS = 4
 LAKE_BUCKET = "pms-lake-local"
+# Raw Firehose objects and the compacted lake share the local bucket (two in AWS).
+FIREHOSE_STREAM = "pms-handled-events"
+RAW_PREFIX = "raw/"
 AGENCIES = ("acme-lettings", "harbour-homes", "northside-rentals")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,6 +61,7 @@ def start_stack(
     try:
         _start_postgres(stack, state_dir, say)
         _start_aws(stack, say)
+        stack.env["PMS_LAKE_MASK_KEY"] = lake_mask_key(state_dir)
         _start_sandboxes(stack, state_dir, churn_seconds, units_per_agency, say)
     except BaseException:
         stack.stop()
@@ -96,8 +106,25 @@ def _start_aws(stack: LocalStack, say: Callable[[str], None]) -> None:
     use_emulator(emulator)
     create_stream(STREAM, SHARDS)
     create_bucket(LAKE_BUCKET)
+    create_delivery_stream(FIREHOSE_STREAM, LAKE_BUCKET, RAW_PREFIX)
     stack.env.update(emulator.env())
-    say(f"aws: moto at {emulator.endpoint_url}, stream {STREAM} ({SHARDS} shards)")
+    stack.env.update(
+        PMS_FIREHOSE_STREAM=FIREHOSE_STREAM, PMS_RAW_BUCKET=LAKE_BUCKET,
+        PMS_LAKE_BUCKET=LAKE_BUCKET,
+    )
+    say(f"aws: moto at {emulator.endpoint_url}, stream {STREAM} ({SHARDS} shards), "
+        f"firehose {FIREHOSE_STREAM} -> s3://{LAKE_BUCKET}/{RAW_PREFIX}")
+
+
+def lake_mask_key(state_dir: Path) -> str:
+    """The lake's masking key, made once per state dir (in AWS it is a secret): random, so
+    no key that masks real data lives in the repo, and kept, so masks stay comparable."""
+    path = state_dir / "lake_mask_key"
+    if not path.exists():
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _start_sandboxes(
