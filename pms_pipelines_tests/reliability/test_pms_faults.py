@@ -1,0 +1,134 @@
+"""Scenario 6: PMS faults. Every integration pulls its sandbox through 10% faulty
+requests (429 with and without Retry-After, 500/502/503, read timeouts, truncated JSON)
+and, for Reapit, an access token that expires mid-pull: each pull completes through
+retries and publishes exactly what a clean pull returns. A pull that cannot complete
+fails with a clear `PmsApiError`, leaves its watermark where it was, and the next run
+completes."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from pms_pipelines.aws import kinesis_client
+from pms_pipelines.canonical import Event
+from pms_pipelines.consumer.decode import decode_event
+from pms_pipelines.db import watermarks
+from pms_pipelines.db.connection import connect
+from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.integrations.kit import PmsApiError, PullRequest
+from pms_pipelines.pulls.pull_and_publish import pull_and_publish
+from pms_pipelines_tests.reliability import figures
+from pms_pipelines_tests.reliability.common import read_everything
+from pms_pipelines_tests.reliability.http_faults import KINDS, HttpFaults
+
+pytestmark = pytest.mark.integration
+
+
+def _start(name: str, units: int = 30) -> tuple[Any, dict[str, str]]:
+    integration = REGISTRY[name]
+    credentials = {f: f"{f}-{secrets.token_hex(8)}" for f in integration.credential_fields}
+    module = importlib.import_module(integration.sandbox_module)
+    agency = {"agency_id": "faulty", **credentials, "units": units}
+    return module.start_sandbox([agency], rate_limit_per_s=None), credentials
+
+
+def _clean_pull(name: str, sandbox: Any, credentials: dict[str, str]) -> set[tuple]:
+    integration = REGISTRY[name]
+    keys = set()
+    for entity in integration.entities:
+        request = PullRequest(agency_id="faulty", entity=entity, base_url=sandbox.base_url,
+                              credentials=dict(credentials), since=None,
+                              observed_at=datetime.now(timezone.utc))
+        keys |= {(i.entity, i.source_id, i.event_id) for i in integration.pull(request)
+                 if isinstance(i, Event)}
+    return keys
+
+
+def _published(stream: str, source: str) -> list[tuple]:
+    events = [decode_event(r.data) for r in read_everything(kinesis_client(), stream)]
+    return [(e.entity, e.source_id, e.event_id) for e in events if e.source == source]
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_pull_completes_through_faults(name: str, kinesis_stream: str, db_url: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox, credentials = _start(name)
+    try:
+        clean = _clean_pull(name, sandbox, credentials)
+        expired = []
+
+        def expire_mid_pull(count: int) -> None:
+            if name == "reapit" and count % 7 == 0:
+                expired.append(sandbox.expire_tokens())
+
+        faults = HttpFaults(0.10, seed=len(name), after_request=expire_mid_pull)
+        faults.install(monkeypatch)
+        with connect(db_url) as conn:
+            for entity in REGISTRY[name].entities:
+                pull_and_publish(REGISTRY[name], agency_id="faulty", entity=entity,
+                                 credentials=dict(credentials), base_url=sandbox.base_url,
+                                 conn=conn, kinesis=kinesis_client(), stream=kinesis_stream,
+                                 full=True, save_credentials=credentials.update)
+        monkeypatch.undo()
+        published = _published(kinesis_stream, name)
+        lost = len(clean - set(published))
+        duplicated = len(published) - len(set(published)) + len(set(published) - clean)
+        figures.record(f"6 PMS faults: {name}", events=len(clean),
+                       faults=faults.total + len(expired), lost=lost, duplicated=duplicated,
+                       dead_lettered=0,
+                       note=f"{faults.requests} requests; "
+                       + ", ".join(f"{k} {faults.injected[k]}" for k in KINDS if faults.injected[k])
+                       + (f"; tokens expired mid-pull {len(expired)}x" if expired else ""))
+        assert faults.total > 0
+        if name == "reapit":
+            assert expired
+        assert lost == 0 and duplicated == 0
+    finally:
+        sandbox.stop()
+
+
+def test_a_pull_that_cannot_complete_keeps_its_watermark(kinesis_stream: str, db_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "buildium"
+    integration = REGISTRY[name]
+    entity = integration.entities[0]
+    sandbox, credentials = _start(name, units=8)
+    try:
+        def pull() -> Any:
+            with connect(db_url) as conn:
+                return pull_and_publish(integration, agency_id="faulty", entity=entity,
+                                        credentials=dict(credentials), base_url=sandbox.base_url,
+                                        conn=conn, kinesis=kinesis_client(),
+                                        stream=kinesis_stream, full=False)
+
+        first = pull()
+        with connect(db_url) as conn:
+            before = watermarks.read_watermark(conn, name, "faulty", entity)
+        assert before == first.watermark_after
+        faults = HttpFaults(1.0, seed=3)
+        faults.install(monkeypatch)
+        with pytest.raises(PmsApiError) as raised:
+            pull()
+        monkeypatch.undo()
+        message = str(raised.value)
+        assert "failed with" in message and "attempt" in message
+        for value in credentials.values():
+            assert value not in message
+        with connect(db_url) as conn:
+            assert watermarks.read_watermark(conn, name, "faulty", entity) == before
+        sandbox.touch("faulty", entity)
+        again = pull()
+        assert again.mode == "incremental" and again.published >= 1
+        with connect(db_url) as conn:
+            assert watermarks.read_watermark(conn, name, "faulty", entity) > before
+        figures.record(f"6 PMS faults: {name} outage", events=first.published + again.published,
+                       faults=faults.total, lost=0, duplicated=0, dead_lettered=0,
+                       note="every request faulted: PmsApiError, watermark unchanged; "
+                            "next run completed")
+    finally:
+        sandbox.stop()
