@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from dagster import DagsterInstance
 
@@ -44,6 +45,19 @@ def run_demo(stack: LocalStack) -> int:
             print(f"pull {name}/{agency_id}: {'ok' if result.success else 'FAILED'}", flush=True)
             if not result.success:
                 failures.append(f"pull {name}/{agency_id}")
+    # One agency pulled twice, so the lake's per-pull history example has a history.
+    first = next(iter(REGISTRY.values()), None)
+    if first is not None and not failures:
+        with connect(url) as conn:
+            agency_id = agencies.list_agencies(conn, pms=first.name)[0].agency_id
+        request = pull_run_request(first, agency_id, full=True)
+        result = defs.resolve_job_def(request.job_name).execute_in_process(
+            run_config={**request.run_config, **QUIET}, partition_key=agency_id,
+            instance=instance, tags=request.tags, raise_on_error=False,
+        )
+        print(f"pull {first.name}/{agency_id} again: {'ok' if result.success else 'FAILED'}")
+        if not result.success:
+            failures.append(f"second pull {first.name}/{agency_id}")
 
     consume_job = defs.resolve_job_def(CONSUME_JOB)
     kinesis = kinesis_client()
@@ -68,10 +82,32 @@ def run_demo(stack: LocalStack) -> int:
     else:
         failures.append(f"not caught up after {MAX_CONSUME_ROUNDS} consume rounds")
 
+    failures += _compact_and_query(defs, instance)
     problems = _print_summary(url, sorted(REGISTRY), time.monotonic() - started)
     for failure in failures:
         print(f"FAILED: {failure}")
     return 1 if failures or problems else 0
+
+
+def _compact_and_query(defs, instance: DagsterInstance) -> list[str]:
+    """Compact today's handled events into the lake, then ask it the documented questions."""
+    from pms_pipelines.defs.lake_assets import LAKE_JOB
+    from pms_pipelines.lake import query
+    from pms_pipelines.lake.examples import EXAMPLES
+
+    today = datetime.now(UTC).date().isoformat()
+    result = defs.resolve_job_def(LAKE_JOB).execute_in_process(
+        run_config=QUIET, partition_key=today, instance=instance, raise_on_error=False)
+    failed = [f"{e.asset_key.to_user_string()} {e.check_name}"
+              for e in result.get_asset_check_evaluations() if not e.passed]
+    print(f"\nlake {today}: {'ok' if result.success else 'FAILED'}, "
+          f"checks {'all passed' if not failed else 'FAILED: ' + ', '.join(failed)}", flush=True)
+    if not result.success:
+        return [f"lake compaction {today}"]
+    args = [arg for name in EXAMPLES for arg in ("--example", name)]
+    print("\n$ python -m pms_pipelines.lake.query " + " ".join(args), flush=True)
+    code = query.main(args)
+    return [f"lake check {name}" for name in failed] + (["lake query"] if code else [])
 
 
 def _print_summary(url: str, sources: list[str], seconds: float) -> list[str]:
