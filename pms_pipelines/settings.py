@@ -34,7 +34,7 @@ def schedules() -> Schedules:
     local = environment() == "local"
     return Schedules(
         incremental_cron=os.environ.get(
-            "PMS_INCREMENTAL_CRON", "* * * * *" if local else "*/15 * * * *"
+            "PMS_INCREMENTAL_CRON", "*/2 * * * *" if local else "*/15 * * * *"
         ),
         full_cron=os.environ.get("PMS_FULL_CRON", "0 2 * * *"),
         consumer_interval_s=int(os.environ.get("PMS_CONSUMER_INTERVAL_S", "10" if local else "30")),

@@ -6,10 +6,8 @@ its shard for good. Duplicates are prevented by looking at the runs in flight in
 """
 
 from dagster import (
-    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
-    RunsFilter,
     SensorEvaluationContext,
     SkipReason,
     sensor,
@@ -18,23 +16,12 @@ from dagster import (
 from pms_pipelines.consumer.consume import shards_to_consume
 from pms_pipelines.defs.consume_assets import CONSUME_JOB, SHARD_TAG, consume_job
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
+from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.settings import schedules
 
-IN_FLIGHT = [
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-    DagsterRunStatus.CANCELING,
-]
 MAX_RUNS_PER_TICK = 16
-
-
-def shards_in_flight(context: SensorEvaluationContext) -> set[str]:
-    records = context.instance.get_run_records(
-        RunsFilter(job_name=CONSUME_JOB, statuses=IN_FLIGHT)
-    )
-    return {r.dagster_run.tags[SHARD_TAG] for r in records if SHARD_TAG in r.dagster_run.tags}
+# Ahead of pulls in the run queue: lag is what the app feels.
+CONSUME_PRIORITY = "10"
 
 
 @sensor(
@@ -46,7 +33,7 @@ def shards_in_flight(context: SensorEvaluationContext) -> set[str]:
 def consumer_sensor(
     context: SensorEvaluationContext, postgres: PostgresResource, kinesis: KinesisResource
 ):
-    in_flight = shards_in_flight(context)
+    in_flight = tag_values_in_flight(context.instance, CONSUME_JOB, SHARD_TAG)
     with postgres.connect("pms-consumer-sensor") as conn:
         planned, listed = shards_to_consume(
             kinesis.client(), conn, kinesis.stream_name, in_flight, MAX_RUNS_PER_TICK
@@ -58,7 +45,7 @@ def consumer_sensor(
     return [
         RunRequest(
             run_config={"ops": {"consume_stream": {"config": {"shard_id": shard_id}}}},
-            tags={SHARD_TAG: shard_id},
+            tags={SHARD_TAG: shard_id, "dagster/priority": CONSUME_PRIORITY},
         )
         for shard_id in planned
     ]

@@ -3,9 +3,10 @@
 from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
 
 from pms_pipelines.db import agencies
-from pms_pipelines.defs.agency_sensor import pull_run_request
+from pms_pipelines.defs.agency_sensor import AGENCY_TAG, pull_run_request
 from pms_pipelines.defs.pull_assets import agency_partitions
 from pms_pipelines.defs.resources import PostgresResource
+from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.settings import schedules
 
@@ -21,8 +22,13 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
 
     def requests(context: ScheduleEvaluationContext, postgres: PostgresResource, full: bool):  # noqa: ANN202
         agency_ids = enabled_partitions(context, postgres)
+        if not full:
+            # An incremental pull still queued or running covers the next one too; piling
+            # them up behind the per-agency limit only delays everyone.
+            busy = tag_values_in_flight(context.instance, job.name, AGENCY_TAG)
+            agency_ids = [a for a in agency_ids if f"{integration.name}/{a}" not in busy]
         if not agency_ids:
-            return SkipReason(f"no enabled {integration.name} agency")
+            return SkipReason(f"no enabled {integration.name} agency without a pull on its way")
         # A schedule asking for several runs must key each; keys are per tick.
         tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else "now"
         mode = "full" if full else "incremental"

@@ -67,3 +67,30 @@ def test_incremental_schedule_keys_one_run_per_enabled_agency(db_url, monkeypatc
     assert sorted(r.partition_key for r in requests) == ["a1", "a2"]
     assert len({r.run_key for r in requests}) == 2
     assert all(r.run_config["ops"]["buildium_pull"]["config"] == {"full": False} for r in requests)
+
+
+def test_incremental_schedule_skips_an_agency_with_a_pull_on_its_way(
+    db_url, monkeypatch, tmp_path
+) -> None:
+    from pms_pipelines.definitions import defs
+    from pms_pipelines.defs.agency_sensor import pull_run_request
+    from pms_pipelines.integrations import REGISTRY
+
+    monkeypatch.setenv("PMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("PMS_STREAM_NAME", "unused")
+    _register(db_url, "a1", "a2")
+    instance = DagsterInstance.local_temp(str(tmp_path))
+    instance.add_dynamic_partitions("buildium_agencies", ["a1", "a2"])
+    queued = pull_run_request(REGISTRY["buildium"], "a1", full=False)
+    instance.create_run_for_job(
+        defs.resolve_job_def("buildium_pull_job"), run_config=queued.run_config,
+        tags={**queued.tags, "dagster/partition": "a1"},
+    )
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=datetime(2026, 11, 26, 3, 2, tzinfo=UTC),
+        resources=resources(),
+    )
+    assert [r.partition_key for r in _schedule("buildium_incremental_pull")(context)] == ["a2"]
+    # The nightly full pull is never skipped: it queues behind the one on its way.
+    full = _schedule("buildium_full_pull")(context)
+    assert sorted(r.partition_key for r in full) == ["a1", "a2"]
