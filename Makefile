@@ -8,8 +8,11 @@ STAMP := $(VENV)/.installed-stamp
 # checkov pins its own dependency set (boto3 among them), so it lives in its own venv.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
+# dlt (figure 9's baseline) and the profilers pin their own set, so they get their own venv.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
-.PHONY: dev test demo lint schema checkov clean
+.PHONY: dev test demo lint schema checkov clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +24,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $(CHECKOV_STAMP)
 
+$(BENCH_STAMP): bench/requirements-dlt.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-dlt.txt
+	touch $(BENCH_STAMP)
+
 dev: $(STAMP)  ## the whole local stack and dagster dev on http://127.0.0.1:3000
 	$(PY) -m pms_pipelines.local_stack dev
 
@@ -29,6 +37,9 @@ test: $(STAMP) $(CHECKOV_STAMP)  ## unit and integration tests against the real 
 
 demo: $(STAMP)  ## headless: pull every agency, consume, print row counts, tear down
 	$(PY) -m pms_pipelines.local_stack demo
+
+bench: $(STAMP) $(BENCH_STAMP)  ## the nine benchmarks of docs/benchmarks.md at full size (~20 min)
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pms_pipelines pms_pipelines_tests

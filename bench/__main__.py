@@ -1,0 +1,100 @@
+"""`python -m bench`: start the stack, run every figure, print the table, write the JSON.
+
+    python -m bench                 # the issue's sizes (make bench)
+    python -m bench --tiny          # a few hundred events: checks the code runs (make test)
+    python -m bench --only 1,3 --events 50000 --memory-events 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import sys
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.common import RESULTS_DIR, Figure, Sizes, Stack, failed_figure, machine_info, table
+
+FIGURES = {
+    "1": ("bench.f1_loader", "loader"),
+    "2": ("bench.f2_consumer", "consumer"),
+    "3": ("bench.f3_publisher", "publisher"),
+    "4": ("bench.f4_memory", "memory"),
+    "5": ("bench.f5_rate", "PMS pull rate"),
+    "6": ("bench.f6_incremental", "incremental pull"),
+    "7": ("bench.f7_sensor_tick", "sensor tick"),
+    "8": ("bench.f8_latency", "latency"),
+    "9": ("bench.f9_end_to_end", "whole path vs dlt"),
+}
+
+
+def run_all(sizes: Sizes, only: list[str] | None = None, say=print) -> dict:
+    started = time.time()
+    figures: list[Figure] = []
+    timings: dict[str, float] = {}
+    stack = Stack(say=say)
+    try:
+        for number, (module, name) in FIGURES.items():
+            if only and number not in only:
+                continue
+            say(f"figure {number} ({name}) …")
+            t0 = time.time()
+            try:
+                result = importlib.import_module(module).run(stack, sizes)
+                figures.extend(result if isinstance(result, list) else [result])
+            except Exception as error:  # noqa: BLE001 - one figure failing must not hide the rest
+                traceback.print_exc()
+                figures.append(failed_figure(number, name, f"{type(error).__name__}: {error}"))
+            timings[number] = time.time() - t0
+            say(f"figure {number} done in {timings[number]:.1f}s")
+    finally:
+        stack.stop()
+    return {
+        "generated_at": datetime.now(timezone.utc).isoformat(),
+        "machine": machine_info(),
+        "sizes": dataclasses.asdict(sizes),
+        "seconds": time.time() - started,
+        "figure_seconds": timings,
+        "figures": [f.as_json() for f in figures],
+        "table": table(figures),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes (the test)")
+    parser.add_argument("--only", help="comma-separated figure numbers, e.g. 1,2,7")
+    parser.add_argument("--events", type=int,
+                        help="events for figures 1-3 (default 200000)")
+    parser.add_argument("--memory-events", type=int,
+                        help="events of the big memory run (default 1000000; baseline = /10)")
+    parser.add_argument("--e2e-records", type=int, help="sandbox records of figure 9")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latest.json")
+    args = parser.parse_args(argv)
+    sizes = Sizes.tiny() if args.tiny else Sizes()
+    changes = {}
+    if args.events:
+        changes.update(loader_events=args.events, consumer_events=args.events,
+                       publisher_events=args.events)
+    if args.memory_events:
+        changes.update(memory_events=args.memory_events,
+                       memory_baseline_events=max(1, args.memory_events // 10))
+    if args.e2e_records:
+        changes["e2e_records"] = args.e2e_records
+    sizes = dataclasses.replace(sizes, **changes)
+    only = args.only.split(",") if args.only else None
+    report = run_all(sizes, only, say=lambda line: print(line, file=sys.stderr, flush=True))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str))
+    print(report["table"])
+    print(f"\n{report['machine']}; {report['seconds']:.0f}s; written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

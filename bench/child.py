@@ -1,0 +1,68 @@
+"""Subprocess entry points, so a figure can run a consume (or a bare drain) in its own
+process, as a Dagster run does, and read that process's own peak RSS.
+
+    python -m bench.child consume --stream S --shard ID [--max-records N] [--batch-limit N]
+    python -m bench.child drain --stream S --shard ID [--batch-limit N]
+
+Prints one JSON line: records, start and end (time.time()), peak_rss_mb.
+Needs AWS_ENDPOINT_URL (moto) and, for consume, PMS_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+
+
+def _consume(args: argparse.Namespace) -> dict:
+    from pms_pipelines.aws import kinesis_client
+    from pms_pipelines.consumer.consume import consume_shard
+    from pms_pipelines.db.connection import connect, database_url
+
+    kinesis = kinesis_client()
+    with connect(database_url(), application_name="bench-consume") as conn:
+        start = time.time()
+        report = consume_shard(kinesis, conn, args.stream, args.shard,
+                               max_records=args.max_records, batch_limit=args.batch_limit)
+        end = time.time()
+    return {"records": report.records, "loaded": report.loaded, "rejected": report.rejected,
+            "start": start, "end": end}
+
+
+def _drain(args: argparse.Namespace) -> dict:
+    """The baseline: a bare boto3 GetRecords loop that does nothing with the records."""
+    import boto3
+
+    kinesis = boto3.client("kinesis")
+    start = time.time()
+    iterator = kinesis.get_shard_iterator(StreamName=args.stream, ShardId=args.shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = 0
+    while iterator:
+        response = kinesis.get_records(ShardIterator=iterator, Limit=args.batch_limit)
+        records += len(response["Records"])
+        if not response["Records"] and response.get("MillisBehindLatest", 0) == 0:
+            break
+        iterator = response.get("NextShardIterator")
+    return {"records": records, "start": start, "end": time.time()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.child")
+    parser.add_argument("mode", choices=("consume", "drain"))
+    parser.add_argument("--stream", required=True)
+    parser.add_argument("--shard", required=True)
+    parser.add_argument("--max-records", type=int, default=10_000_000)
+    parser.add_argument("--batch-limit", type=int, default=1000)
+    args = parser.parse_args(argv)
+    result = _consume(args) if args.mode == "consume" else _drain(args)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
