@@ -42,12 +42,14 @@ class LakeResource(ConfigurableResource):
     """Where Firehose lands raw objects, where the Parquet lake lives, and the masking key
     (a secret: Secrets Manager in AWS, a per-state-dir random key locally)."""
 
-    raw_bucket: str
-    lake_bucket: str
-    mask_key: str
+    raw_bucket: str = ""
+    lake_bucket: str = ""
+    mask_key: str = ""
     raw_prefix: str = "raw/"
 
     def s3(self) -> Any:
+        if not (self.raw_bucket and self.lake_bucket):
+            raise ValueError("the lake needs PMS_RAW_BUCKET and PMS_LAKE_BUCKET")
         return aws_client("s3")
 
 
@@ -64,13 +66,17 @@ def resources() -> dict[str, Any]:
     return {
         "postgres": PostgresResource(url=EnvVar("PMS_DATABASE_URL")),
         "kinesis": KinesisResource(stream_name=EnvVar("PMS_STREAM_NAME")),
-        # Optional: an EnvVar must be set, so an unset stream means "no lake delivery".
-        "firehose": FirehoseResource(delivery_stream=EnvVar("PMS_FIREHOSE_STREAM"))
-        if os.environ.get("PMS_FIREHOSE_STREAM") else FirehoseResource(),
+        "firehose": FirehoseResource(delivery_stream=_optional("PMS_FIREHOSE_STREAM")),
         "lake": LakeResource(
-            raw_bucket=EnvVar("PMS_RAW_BUCKET"),
-            lake_bucket=EnvVar("PMS_LAKE_BUCKET"),
-            mask_key=EnvVar("PMS_LAKE_MASK_KEY"),
+            raw_bucket=_optional("PMS_RAW_BUCKET"),
+            lake_bucket=_optional("PMS_LAKE_BUCKET"),
+            mask_key=_optional("PMS_LAKE_MASK_KEY"),
         ),
         "pms_endpoints": PmsEndpoints(),
     }
+
+
+def _optional(name: str) -> Any:
+    """EnvVar(name) when set, else "": an unset EnvVar fails every run and sensor that
+    builds the resources, and the lake is optional (the code that uses it says so)."""
+    return EnvVar(name) if os.environ.get(name) else ""

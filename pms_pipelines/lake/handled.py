@@ -22,7 +22,6 @@ UNKNOWN_ENTITY = "unknown"
 # Room for the rest of a rejected line (reason up to 500 chars, ids, JSON punctuation).
 _LINE_OVERHEAD = 4096
 MAX_RAW_BYTES = (MAX_BYTES_PER_RECORD - _LINE_OVERHEAD) // 4 * 3  # base64 grows by 4/3
-_KEY_FIELDS = ("source", "agency_id", "entity", "source_id")
 
 
 def handled_lines(
