@@ -15,7 +15,7 @@ FIGURES_ENV = "PMS_RELIABILITY_FIGURES"
 
 def record(
     scenario: str, *, events: int, faults: int, lost: int, duplicated: int,
-    dead_lettered: int, note: str = "",
+    dead_lettered: int, note: str = "", result: str | None = None,
 ) -> None:
     path = os.environ.get(FIGURES_ENV)
     if not path:
@@ -23,7 +23,7 @@ def record(
     row = {
         "scenario": scenario, "events": events, "faults": faults, "lost": lost,
         "duplicated": duplicated, "dead_lettered": dead_lettered, "note": note,
-        "result": "pass" if lost == 0 and duplicated == 0 else "FAIL",
+        "result": result or ("pass" if lost == 0 and duplicated == 0 else "FAIL"),
         "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
     }
     with open(path, "a", encoding="utf-8") as out:
