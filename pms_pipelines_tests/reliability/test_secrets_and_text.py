@@ -141,7 +141,8 @@ def test_a_nul_character_does_not_stall_the_shard(kinesis_stream: str, db_url: s
         drained = drain(client, db_url, kinesis_stream, max_runs=6)
     except AssertionError:
         figures.record("8 NUL in a text field", events=2, faults=1, lost=1, duplicated=0,
-                       dead_lettered=0, note="KNOWN BUG: shard stalls (UntranslatableCharacter)")
+                       dead_lettered=0, result="KNOWN BUG",
+                       note="shard stalls: Postgres refuses U+0000 (UntranslatableCharacter)")
         raise
     with connect(db_url) as conn:
         stored = conn.execute("SELECT count(*) FROM pms.tenant WHERE agency_id = 'nul'"
