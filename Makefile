@@ -12,7 +12,11 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
-.PHONY: dev test demo lint schema checkov clean bench
+.PHONY: dev test demo lint schema checkov clean bench kinesalite reliability-report
+
+# kinesalite (npm): a Kinesis that closes shards faithfully, for the resharding tests.
+# Installed once into the venv folder; without Node the rule says so and those tests skip.
+KINESALITE := $(VENV)/kinesalite/node_modules/.bin/kinesalite
 
 $(STAMP): requirements.txt requirements-dev.txt setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +36,17 @@ $(BENCH_STAMP): bench/requirements-dlt.txt
 dev: $(STAMP)  ## the whole local stack and dagster dev on http://127.0.0.1:3000
 	$(PY) -m pms_pipelines.local_stack dev
 
-test: $(STAMP) $(CHECKOV_STAMP)  ## unit and integration tests against the real local stack
+test: $(STAMP) $(CHECKOV_STAMP) kinesalite  ## unit and integration tests against the real local stack
 	$(PY) -m pytest
+
+kinesalite: $(STAMP)  ## install kinesalite for the resharding tests (quick once done)
+	@if [ -x $(KINESALITE) ]; then :; \
+	elif command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
+		npm install --prefix $(VENV)/kinesalite --no-audit --no-fund --silent kinesalite@3; \
+	else echo "node/npm not found: the kinesalite resharding tests will be skipped"; fi
+
+reliability-report: $(STAMP) kinesalite  ## run the fault, bad-input and security scenarios; print their figures
+	$(PY) -m pms_pipelines_tests.reliability.report
 
 demo: $(STAMP)  ## headless: pull every agency, consume, print row counts, tear down
 	$(PY) -m pms_pipelines.local_stack demo

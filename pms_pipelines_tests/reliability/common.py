@@ -72,6 +72,8 @@ class Drain:
     loaded_ids: Counter = field(default_factory=Counter)  # event_id -> times loaded
     records: int = 0
     rejected: int = 0
+    applied: list = field(default_factory=list)  # (shard_id, record key, version) loaded
+    run_log: list = field(default_factory=list)  # (shard_id, shard_ended, records) per run
 
 
 def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
@@ -84,6 +86,7 @@ def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
         for outcome in result.outcomes:
             if outcome.outcome == "loaded" and outcome.event is not None:
                 pending[outcome.event.event_id] += 1
+                applied.append((shard_id, outcome.event.key, outcome.event.version))
 
     with connect(db_url, application_name="pms-reliability") as conn:
         while drained.runs < max_runs:
@@ -98,9 +101,11 @@ def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
             for shard_id in planned:
                 drained.runs += 1
                 pending: Counter = Counter()
+                applied: list = []
                 try:
                     report = consume_shard(kinesis, conn, stream, shard_id,
                                            batch_limit=batch_limit, before_commit=count_loaded)
+                    drained.run_log.append((shard_id, report.shard_ended, report.records))
                     drained.records += report.records
                     drained.rejected += report.rejected
                 except Exception as error:  # noqa: BLE001 - the run failed; rerun
@@ -111,6 +116,7 @@ def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
                 # Batches commit one by one: what the hook saw was committed, except a
                 # batch whose commit itself failed, which the version rule makes harmless.
                 drained.loaded_ids.update(pending)
+                drained.applied.extend(applied)
     raise AssertionError(f"the consumer never caught up in {max_runs} runs: {drained}")
 
 
