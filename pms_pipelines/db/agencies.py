@@ -1,7 +1,7 @@
 """The agency registry: which agencies of which PMS we pull, and where their credentials live.
 
-`credentials_ref` names the secret (`env:BUILDIUM_ACME`, `secretsmanager:arn:...`); the
-secret itself is never stored here.
+`credentials_ref` names the secret (`env:BUILDIUM_ACME`, `secretsmanager:<name or arn>`,
+`file:<path>.json`); the secret itself is never stored here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from datetime import datetime
 import psycopg
 
 _COLUMNS = "pms, agency_id, display_name, credentials_ref, enabled, created_at, updated_at"
-_CREDENTIALS_REF = re.compile(r"^(env:[A-Z][A-Z0-9_]*|secretsmanager:arn:.+|file:.+\.json)$")
+# The same rule as the CHECK constraint on ingest.agency.credentials_ref.
+_CREDENTIALS_REF = re.compile(
+    r"^(env:[A-Z][A-Z0-9_]*"
+    r"|secretsmanager:(arn:\S+|[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)+)"
+    r"|file:.+\.json)$"
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,8 @@ def register_agency(
     if not _CREDENTIALS_REF.match(credentials_ref):
         # Refuse early and without echoing the value: it may be a pasted secret.
         raise ValueError(
-            "credentials_ref must be env:<VARIABLE>, secretsmanager:<arn> or file:<path>.json, "
-            "not a secret"
+            "credentials_ref must be env:<VARIABLE>, secretsmanager:<name or arn> or "
+            "file:<path>.json, not a secret"
         )
     row = conn.execute(
         "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref, enabled) "

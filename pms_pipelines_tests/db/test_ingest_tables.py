@@ -111,9 +111,13 @@ def test_agency_registry(db_conn: psycopg.Connection) -> None:
     file_ref = register_agency(db_conn, "propertyme", "gum", display_name="Gum",
                                credentials_ref="file:/var/lib/pms/gum.json")
     assert file_ref.credentials_ref == "file:/var/lib/pms/gum.json"
+    by_name = register_agency(db_conn, "buildium", "oak", display_name="Oak",
+                              credentials_ref="secretsmanager:pms-staging/agencies/buildium/oak")
+    assert by_name.credentials_ref.endswith("/buildium/oak")
 
 
-@pytest.mark.parametrize("ref", ["sk_live_abc123", "env:", "env:lower", "secretsmanager:x"])
+@pytest.mark.parametrize("ref", ["sk_live_abc123", "env:", "env:lower", "secretsmanager:x",
+                                 "secretsmanager:has spaces/x"])
 def test_agency_refuses_anything_but_a_credentials_reference(
     db_conn: psycopg.Connection, ref: str
 ) -> None:

@@ -175,7 +175,7 @@ CREATE TABLE ingest.agency (
     agency_id           text        NOT NULL,
     display_name        text        NOT NULL,
     credentials_ref     text        NOT NULL
-        CHECK (credentials_ref ~ '^(env:[A-Z][A-Z0-9_]*|secretsmanager:arn:.+|file:.+\.json)$'),
+        CHECK (credentials_ref ~ '^(env:[A-Z][A-Z0-9_]*|secretsmanager:(arn:[^[:space:]]+|[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)+)|file:.+\.json)$'),
     enabled             boolean     NOT NULL DEFAULT true,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
