@@ -39,7 +39,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "InjectDatabaseUrls"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = values(var.database_url_secret_arns)
+    resources = concat(values(var.database_url_secret_arns), [var.lake_mask_key_secret_arn])
   }
   statement {
     sid       = "DecryptSecretsAndImage"

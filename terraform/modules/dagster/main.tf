@@ -22,12 +22,14 @@ locals {
     { name = "PMS_STREAM_NAME", value = var.stream_name },
     { name = "PMS_FIREHOSE_STREAM", value = var.firehose_name },
     { name = "PMS_LAKE_BUCKET", value = var.lake_bucket_name },
+    { name = "PMS_RAW_BUCKET", value = var.raw_bucket_name },
     { name = "PMS_ATHENA_WORKGROUP", value = var.athena_workgroup },
   ])
 
   dagster_storage_secret = [{ name = "DAGSTER_PG_URL", valueFrom = var.database_url_secret_arns["dagster"] }]
   pipeline_secrets = concat(local.dagster_storage_secret, [
     { name = "PMS_DATABASE_URL", valueFrom = var.database_url_secret_arns["consumer"] },
+    { name = "PMS_LAKE_MASK_KEY", valueFrom = var.lake_mask_key_secret_arn },
   ])
 
   # Root filesystems are read-only; Dagster's home (instance config copied in by the

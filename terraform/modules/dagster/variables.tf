@@ -78,6 +78,16 @@ variable "raw_bucket_arn" {
   type        = string
 }
 
+variable "raw_bucket_name" {
+  description = "Raw Firehose bucket name (PMS_RAW_BUCKET)."
+  type        = string
+}
+
+variable "lake_mask_key_secret_arn" {
+  description = "ARN of the secret holding the lake's masking key (PMS_LAKE_MASK_KEY)."
+  type        = string
+}
+
 variable "lake_bucket_name" {
   description = "Lake bucket name (PMS_LAKE_BUCKET)."
   type        = string

@@ -139,6 +139,8 @@ module "dagster" {
   firehose_name              = module.stream.firehose_name
   firehose_arn               = module.stream.firehose_arn
   raw_bucket_arn             = module.raw_bucket.arn
+  raw_bucket_name            = module.raw_bucket.name
+  lake_mask_key_secret_arn   = module.secrets.lake_mask_key_arn
   lake_bucket_name           = module.lake_bucket.name
   lake_bucket_arn            = module.lake_bucket.arn
   athena_workgroup           = module.lake.athena_workgroup

@@ -26,6 +26,14 @@ resource "aws_secretsmanager_secret" "database_url" {
   recovery_window_in_days = 30
 }
 
+resource "aws_secretsmanager_secret" "lake_mask_key" {
+  #checkov:skip=CKV2_AWS_57:The key behind the lake's keyed hashes of personal data; rotating it changes every masked value, so it is replaced deliberately (docs/deployment.md), not on a schedule.
+  name                    = "${var.name}/lake/mask-key"
+  description             = "HMAC key masking personal data in the lake (PMS_LAKE_MASK_KEY)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = 30
+}
+
 resource "aws_secretsmanager_secret" "agency" {
   #checkov:skip=CKV2_AWS_57:PMS API credentials are issued by each vendor; they cannot be rotated by AWS, operators replace them when the vendor does.
   for_each                = toset(var.agency_credentials)

@@ -12,3 +12,8 @@ output "agency_secret_arn_pattern" {
   description = "ARN pattern the pipeline may read agency credentials from."
   value       = "arn:${data.aws_partition.current.partition}:secretsmanager:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:secret:${var.name}/agencies/*"
 }
+
+output "lake_mask_key_arn" {
+  description = "ARN of the lake masking key secret (PMS_LAKE_MASK_KEY)."
+  value       = aws_secretsmanager_secret.lake_mask_key.arn
+}
