@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -29,6 +30,38 @@ from pms_pipelines.stream.reader import (
     read_shard,
     shard_iterator,
 )
+
+
+class CheckpointExpired(RuntimeError):
+    """The checkpoint's last record arrived before the stream's trim horizon: records
+    after it may have been trimmed unread. Re-sync, then `acknowledge_retention_gap`."""
+
+
+def acknowledge_retention_gap(conn: Any, stream: str, shard_id: str) -> None:
+    """After the re-sync (a full pull of the agencies), let the shard go on."""
+    conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = NULL "
+                 "WHERE stream_name = %s AND shard_id = %s", (stream, shard_id))
+    conn.commit()
+
+
+def _retention_gap(kinesis: Any, conn: Any, stream: str, shard_id: str) -> str | None:
+    row = conn.execute("SELECT last_arrival_at FROM ingest.checkpoint "
+                       "WHERE stream_name = %s AND shard_id = %s", (stream, shard_id)).fetchone()
+    conn.commit()
+    arrived = row[0] if row else None
+    now = datetime.now(timezone.utc)
+    if arrived is None or arrived > now - timedelta(hours=24):  # 24 h: the least retention
+        return None
+    hours = kinesis.describe_stream_summary(StreamName=stream)[
+        "StreamDescriptionSummary"]["RetentionPeriodHours"]
+    if arrived > now - timedelta(hours=hours):
+        return None
+    return (f"{stream}/{shard_id}: the checkpoint's last record arrived at "
+            f"{arrived:%Y-%m-%d %H:%M %Z}, before the stream's {hours} h retention: "
+            "records after it may have been trimmed unread. Re-sync: run a full pull of "
+            "every agency publishing to this stream, then "
+            "acknowledge_retention_gap(conn, stream, shard_id) "
+            "(pms_pipelines.consumer.consume) to go on.")
 
 
 @dataclass
@@ -80,7 +113,17 @@ def consume_shard(
     `max_records`; returns what was done. Raises on any error after the last commit.
 
     `before_commit(conn, result)` runs inside each batch's transaction (the lake sender)."""
-    hook = None if before_commit is None else functools.partial(before_commit, conn)
+    lake_hook = None if before_commit is None else functools.partial(before_commit, conn)
+
+    def hook(result: BatchResult) -> None:  # the last arrival time, with the checkpoint
+        arrived = [o.record.arrived_at for o in result.outcomes if o.record.arrived_at]
+        if arrived:
+            conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = %s "
+                         "WHERE stream_name = %s AND shard_id = %s", (max(arrived), stream,
+                                                                      shard_id))
+        if lake_hook is not None:
+            lake_hook(result)
+
     started = time.monotonic()
     report = ConsumeReport(shard_id)
     checkpoint = read_checkpoints(conn, stream).get(shard_id)
@@ -91,10 +134,13 @@ def consume_shard(
         return report
     position = StartPosition.after(checkpoint.sequence_number if checkpoint else None)
     expected = checkpoint.sequence_number if checkpoint else None
+    gap = _retention_gap(kinesis, conn, stream, shard_id) if checkpoint else None
     batches = read_shard(
         kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records
     )
     for batch in _prefetched(batches):
+        if gap is not None and batch.records:  # only when there is something after it
+            raise CheckpointExpired(gap)
         result = apply_batch(
             conn,
             stream=stream,
