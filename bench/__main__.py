@@ -32,7 +32,9 @@ FIGURES = {
 }
 
 
-def run_all(sizes: Sizes, only: list[str] | None = None, say=print) -> dict:
+def run_all(sizes: Sizes, only: list[str] | None = None, say=print,
+            partial: Path | None = None) -> dict:
+    """Every figure; after each one the report so far is written to `partial`."""
     started = time.time()
     figures: list[Figure] = []
     timings: dict[str, float] = {}
@@ -51,8 +53,16 @@ def run_all(sizes: Sizes, only: list[str] | None = None, say=print) -> dict:
                 figures.append(failed_figure(number, name, f"{type(error).__name__}: {error}"))
             timings[number] = time.time() - t0
             say(f"figure {number} done in {timings[number]:.1f}s")
+            if partial is not None:
+                partial.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_text(json.dumps(_report(sizes, started, timings, figures),
+                                              indent=2, default=str))
     finally:
         stack.stop()
+    return _report(sizes, started, timings, figures)
+
+
+def _report(sizes: Sizes, started: float, timings: dict, figures: list[Figure]) -> dict:
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(),
         "machine": machine_info(),
@@ -88,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         changes["e2e_records"] = args.e2e_records
     sizes = dataclasses.replace(sizes, **changes)
     only = args.only.split(",") if args.only else None
-    report = run_all(sizes, only, say=lambda line: print(line, file=sys.stderr, flush=True))
+    report = run_all(sizes, only, say=lambda line: print(line, file=sys.stderr, flush=True),
+                     partial=args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str))
     print(report["table"])

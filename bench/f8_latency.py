@@ -60,6 +60,7 @@ def run(stack: Stack, sizes: Sizes) -> Figure:
     lock = threading.Lock()
     in_flight: set[str] = set()
     run_counter = [0]
+    errors: list[BaseException] = []
 
     def publisher() -> None:
         kinesis = kinesis_client()
@@ -79,6 +80,8 @@ def run(stack: Stack, sizes: Sizes) -> Figure:
         try:
             with connect(url) as conn:
                 consume_shard(kinesis_client(), conn, stream, shard_id, before_commit=hook)
+        except BaseException as error:  # noqa: BLE001 - raised by the sensor loop
+            errors.append(error)
         finally:
             with lock:
                 in_flight.discard(shard_id)
@@ -90,6 +93,8 @@ def run(stack: Stack, sizes: Sizes) -> Figure:
     deadline = time.time() + sizes.latency_seconds + 20 * interval + 60
     with connect(url) as conn:
         while time.time() < deadline:
+            if errors:
+                raise errors[0]
             tick_start = time.time()
             with lock:
                 busy = set(in_flight)

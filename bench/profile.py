@@ -7,7 +7,7 @@
 `loader`, `publisher`, `consumer` (one shard, in this process) and `pull` (a full pull of
 one sandbox agency, rate limit off) run alone on the local stack, without the baselines;
 `summarize` prints the heaviest frames of a py-spy raw (collapsed) profile, inclusive
-and self.
+and self, optionally only under one frame (`--within "ours (bench/f1_loader.py"`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import collections
 import sys
 
 
-def summarize(path: str, top: int = 25) -> None:
+def summarize(path: str, top: int = 25, within: str | None = None) -> None:
     inclusive: collections.Counter[str] = collections.Counter()
     self_time: collections.Counter[str] = collections.Counter()
     total = 0
@@ -27,8 +27,13 @@ def summarize(path: str, top: int = 25) -> None:
             if not stack:
                 continue
             n = int(count)
-            total += n
             frames = stack.split(";")
+            if within is not None:
+                hits = [i for i, f in enumerate(frames) if within in f]
+                if not hits:
+                    continue
+                frames = frames[hits[0]:]
+            total += n
             for frame in set(frames):
                 inclusive[frame] += n
             self_time[frames[-1]] += n
@@ -46,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
                                          "summarize"))
     parser.add_argument("path", nargs="?")
     parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--within", help="summarize: only samples under a frame naming this")
+    parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
     if args.what == "summarize":
-        summarize(args.path)
+        summarize(args.path, args.top, args.within)
         return 0
     from bench.common import Stack, bench_records, publish, pull_agency_events, sandbox_agencies
 
