@@ -69,7 +69,7 @@ class Drain:
     runs: int = 0
     failed_runs: int = 0
     errors: Counter = field(default_factory=Counter)
-    loaded_ids: Counter = field(default_factory=Counter)  # event_id -> times loaded
+    loaded_ids: Counter = field(default_factory=Counter)  # (event_id, version) -> loads
     records: int = 0
     rejected: int = 0
     applied: list = field(default_factory=list)  # (shard_id, record key, version) loaded
@@ -85,7 +85,7 @@ def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
     def count_loaded(_conn: Any, result: BatchResult) -> None:
         for outcome in result.outcomes:
             if outcome.outcome == "loaded" and outcome.event is not None:
-                pending[outcome.event.event_id] += 1
+                pending[(outcome.event.event_id, outcome.event.version)] += 1
                 applied.append((shard_id, outcome.event.key, outcome.event.version))
 
     with connect(db_url, application_name="pms-reliability") as conn:

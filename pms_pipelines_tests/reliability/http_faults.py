@@ -19,8 +19,13 @@ KINDS = ("429 Retry-After", "429", "500", "502", "503", "timeout", "truncated JS
 
 class HttpFaults:
     def __init__(self, rate: float, seed: int = 6,
-                 after_request: Callable[[int], None] | None = None) -> None:
+                 after_request: Callable[[int], None] | None = None,
+                 truncate_posts: bool = True) -> None:
         self.rate = rate
+        # A truncated answer to a POST the server did process (a one-use refresh token
+        # rotated) is a separate, known problem: see test_pms_faults.py.
+        self.truncate_posts = truncate_posts
+        self.seed = seed
         self.rng = random.Random(seed)
         self.injected: Counter = Counter()
         self.requests = 0
@@ -48,7 +53,9 @@ class HttpFaults:
             # Kinds in turn, so a few faults already cover them all; the second request
             # is always faulted, so even a short pull meets one.
             faulted = self.rng.random() < self.rate or (count == 2 and not self.total)
-            kind = KINDS[self.total % len(KINDS)] if faulted else None
+            kind = KINDS[(self.total + self.seed) % len(KINDS)] if faulted else None
+            if kind == "truncated JSON" and prepared.method == "POST" and not self.truncate_posts:
+                kind = "timeout"  # refused before the server sees it: safe to retry
             if kind:
                 self.injected[kind] += 1
         if self.after_request is not None:

@@ -8,6 +8,7 @@ Anything else would crash a pull. Examples are derandomized, so CI runs are repe
 
 from __future__ import annotations
 
+import decimal
 import importlib
 import json
 from collections import Counter
@@ -107,10 +108,8 @@ MONEY_BUG = pytest.mark.xfail(
            "not turn it into a Rejected record, so the whole entity pull fails every run")
 
 
-@pytest.mark.parametrize("pms, function, path, others", [
-    pytest.param(*case, id=f"{case[0]}.{case[1]}",
-                 marks=[MONEY_BUG] if case[1] == "map_tenancy" else [])
-    for case in CASES])
+@pytest.mark.parametrize("pms, function, path, others", CASES,
+                         ids=[f"{c[0]}.{c[1]}" for c in CASES])
 def test_a_mapping_maps_or_rejects_clearly(pms: str, function: str, path: str,
                                            others: Any) -> None:
     mapper = getattr(importlib.import_module(f"pms_pipelines.integrations.{pms}.mapping"),
@@ -124,6 +123,9 @@ def test_a_mapping_maps_or_rejects_clearly(pms: str, function: str, path: str,
     def maps_or_rejects(raw: dict) -> None:
         try:
             result = mapper(raw, *extra)
+        except decimal.InvalidOperation:
+            outcomes["KNOWN BUG InvalidOperation"] += 1  # see test_known_money_bug
+            return
         except KIT_REJECTS as error:
             assert str(error) or type(error).__name__, "an error with no text"
             outcomes[type(error).__name__] += 1
@@ -131,16 +133,39 @@ def test_a_mapping_maps_or_rejects_clearly(pms: str, function: str, path: str,
         assert isinstance(result, record_types), type(result)
         outcomes["mapped"] += 1
 
-    try:
-        maps_or_rejects()
-    except ArithmeticError:
-        figures.record(f"9 mapping {pms}.{function}", events=sum(outcomes.values()) + 1,
-                       faults=sum(outcomes.values()) + 1, lost=0, duplicated=0,
-                       dead_lettered=0, result="KNOWN BUG",
-                       note="non-numeric money: decimal.InvalidOperation escapes the kit")
-        raise
+    maps_or_rejects()
     OUTCOMES.update({f"{pms}.{function}:{k}": v for k, v in outcomes.items()})
     assert outcomes["mapped"], "no example mapped: the strategy only makes garbage"
+
+
+MONEY_FIELDS = {  # where each tenancy mapping reads an amount
+    "buildium": lambda lease: lease.setdefault("AccountDetails", {}).update(
+        SecurityDeposit="1,250.00"),
+    "propertyme": lambda tenancy: tenancy.update(BondAmount="1,250.00"),
+    "propertyware": lambda lease: lease.update(baseRent="1,250.00"),
+    "reapit": lambda tenancy: tenancy.update(rent="1,250.00"),
+}
+
+
+@MONEY_BUG
+@pytest.mark.parametrize("pms, function, path, others",
+                         [c for c in CASES if c[1] == "map_tenancy"],
+                         ids=[c[0] for c in CASES if c[1] == "map_tenancy"])
+def test_known_money_bug(pms: str, function: str, path: str, others: Any) -> None:
+    """A thousands separator in an amount must be a kept rejection, not a crash."""
+    mapper = getattr(importlib.import_module(f"pms_pipelines.integrations.{pms}.mapping"),
+                     function)
+    record = json.loads(json.dumps(_first(pms, path)))
+    MONEY_FIELDS[pms](record)
+    try:
+        mapper(record, *others())
+    except KIT_REJECTS:
+        return
+    except ArithmeticError:
+        figures.record(f"9 mapping {pms}.{function}: amount '1,250.00'", events=1, faults=1,
+                       lost=0, duplicated=0, dead_lettered=0, result="KNOWN BUG",
+                       note="decimal.InvalidOperation escapes the kit: the entity pull fails")
+        raise
 
 
 def _valid_documents() -> list[dict]:
@@ -167,10 +192,25 @@ def _check(raw: bytes, outcomes: Counter) -> None:
     outcomes["decoded"] += 1
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, ExceptionGroup), reason=(
+@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
     "known: an envelope whose `entity` is a JSON array or object raises TypeError "
     "(unhashable, in decode._data_problems and Event._typed_data) instead of InvalidEvent; "
     "apply_batch only dead-letters InvalidEvent, so such a record stalls its shard"))
+def test_known_unhashable_entity_bug() -> None:
+    document = {**_valid_documents()[0], "entity": []}
+    try:
+        _check(json.dumps(document).encode(), Counter())
+    except TypeError:
+        figures.record("9 decoder: entity is []", events=1, faults=1, lost=0, duplicated=0,
+                       dead_lettered=0, result="KNOWN BUG",
+                       note="TypeError, not InvalidEvent: the record would stall its shard")
+        raise
+
+
+def _unhashable_entity(doc: dict) -> bool:
+    return isinstance(doc.get("entity"), (list, dict))
+
+
 def test_the_decoder_on_mutated_envelopes() -> None:
     outcomes: Counter = Counter()
     documents = _valid_documents()
@@ -178,16 +218,15 @@ def test_the_decoder_on_mutated_envelopes() -> None:
     @SETTINGS
     @given(st.sampled_from(range(len(documents))).flatmap(lambda i: mutated(documents[i])))
     def mutated_envelopes(doc: dict) -> None:
-        _check(json.dumps(doc).encode(), outcomes)
+        try:
+            _check(json.dumps(doc).encode(), outcomes)
+        except TypeError:
+            if not _unhashable_entity(doc):
+                raise
+            outcomes["KNOWN BUG unhashable entity"] += 1  # test_known_unhashable_entity_bug
 
-    try:
-        mutated_envelopes()
-    except BaseException:
-        figures.record("9 decoder: mutated envelopes", events=sum(outcomes.values()) + 1,
-                       faults=sum(outcomes.values()) + 1, lost=0, duplicated=0,
-                       dead_lettered=0, result="KNOWN BUG",
-                       note="`entity` as array/object: TypeError, not InvalidEvent")
-        raise
+    mutated_envelopes()
+    OUTCOMES.update({f"decoder:{k}": v for k, v in outcomes.items()})
 
 
 def test_the_decoder_decodes_or_says_why() -> None:
@@ -210,14 +249,16 @@ def test_the_decoder_decodes_or_says_why() -> None:
         check(json.dumps(document).encode())
     any_bytes()
     any_json()
-    mappings = sum(OUTCOMES.values())
-    vague = sum(v for k, v in OUTCOMES.items() if not k.endswith((":mapped", "Error"))
-                or k.endswith(("KeyError", "TypeError", "AttributeError")))
-    figures.record("9 property-based", events=sum(outcomes.values()) + mappings,
-                   faults=sum(outcomes.values()) - outcomes["decoded"] + mappings
-                   - sum(v for k, v in OUTCOMES.items() if k.endswith(":mapped")),
-                   lost=0, duplicated=0, dead_lettered=0,
-                   note=f"decoder + {len(CASES)} mappings; every input mapped or raised a "
-                        f"kept error ({vague} mapping inputs raised KeyError/TypeError/"
-                        f"AttributeError, not a ValueError)")
+    everything = OUTCOMES + Counter({f"decoder:{k}": v for k, v in outcomes.items()})
+    valid = sum(v for k, v in everything.items() if k.endswith((":mapped", ":decoded")))
+    known = sum(v for k, v in everything.items() if "KNOWN BUG" in k)
+    vague = sum(v for k, v in everything.items()
+                if k.endswith((":KeyError", ":TypeError", ":AttributeError")))
+    figures.record("9 property-based", events=sum(everything.values()),
+                   faults=sum(everything.values()) - valid, lost=0, duplicated=0,
+                   dead_lettered=0,
+                   note=f"decoder + {len(CASES)} mappings: {valid} inputs valid, the rest "
+                        f"rejected with a kept error; {vague} mapping rejections are "
+                        f"KeyError/TypeError/AttributeError rather than a ValueError; "
+                        f"{known} hit the two known bugs")
     assert outcomes["decoded"], "no example decoded"
