@@ -14,7 +14,14 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from pms_pipelines.canonical.currencies import ISO_4217
 
@@ -24,8 +31,17 @@ Entity = Literal["property", "landlord", "tenant", "tenancy"]
 ENTITIES: tuple[str, ...] = ("property", "landlord", "tenant", "tenancy")
 Op = Literal["upsert", "delete"]
 
-Text = Annotated[str, StringConstraints(max_length=2000)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _without_nul(value: object) -> object:
+    # Postgres `text` cannot hold U+0000, and no PMS means anything by it in a name:
+    # dropped here, so one such character cannot stall a shard. Other characters stay.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_without_nul), StringConstraints(max_length=2000)]
+# An id is identity: one with U+0000 is refused rather than silently changed.
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
 
@@ -153,7 +169,9 @@ class Event(BaseModel):
     def _typed_data(cls, values: object) -> object:
         # Pick the record type from `entity`, so a tenancy can never validate as a tenant.
         if isinstance(values, dict) and isinstance(values.get("data"), dict):
-            record_type = RECORD_TYPES.get(values.get("entity"))  # type: ignore[arg-type]
+            entity = values.get("entity")
+            # Not a string (a JSON array, say): left to the `entity` field's own error.
+            record_type = RECORD_TYPES.get(entity) if isinstance(entity, str) else None
             if record_type is not None:
                 values = {**values, "data": record_type.model_validate(values["data"])}
         return values

@@ -70,7 +70,8 @@ def _data_problems(document: dict) -> str | None:
     The envelope validates `data` in a before-validator, whose errors lose the `data`
     prefix; validating the record alone tells a person where to look.
     """
-    record_type = RECORD_TYPES.get(document.get("entity"))  # type: ignore[arg-type]
+    entity = document.get("entity")
+    record_type = RECORD_TYPES.get(entity) if isinstance(entity, str) else None
     data = document.get("data")
     if record_type is None or not isinstance(data, dict):
         return None

@@ -101,13 +101,6 @@ CASES: list[tuple[str, str, str, Any]] = [
 OUTCOMES: Counter = Counter()
 
 
-MONEY_BUG = pytest.mark.xfail(
-    strict=True, raises=ArithmeticError,
-    reason="known: `_money` lets decimal.InvalidOperation (an ArithmeticError, not a "
-           "ValueError) escape for a non-numeric amount ('', '1,250.00', []): the kit does "
-           "not turn it into a Rejected record, so the whole entity pull fails every run")
-
-
 @pytest.mark.parametrize("pms, function, path, others", CASES,
                          ids=[f"{c[0]}.{c[1]}" for c in CASES])
 def test_a_mapping_maps_or_rejects_clearly(pms: str, function: str, path: str,
@@ -123,9 +116,6 @@ def test_a_mapping_maps_or_rejects_clearly(pms: str, function: str, path: str,
     def maps_or_rejects(raw: dict) -> None:
         try:
             result = mapper(raw, *extra)
-        except decimal.InvalidOperation:
-            outcomes["KNOWN BUG InvalidOperation"] += 1  # see test_known_money_bug
-            return
         except KIT_REJECTS as error:
             assert str(error) or type(error).__name__, "an error with no text"
             outcomes[type(error).__name__] += 1
@@ -147,25 +137,19 @@ MONEY_FIELDS = {  # where each tenancy mapping reads an amount
 }
 
 
-@MONEY_BUG
 @pytest.mark.parametrize("pms, function, path, others",
                          [c for c in CASES if c[1] == "map_tenancy"],
                          ids=[c[0] for c in CASES if c[1] == "map_tenancy"])
-def test_known_money_bug(pms: str, function: str, path: str, others: Any) -> None:
-    """A thousands separator in an amount must be a kept rejection, not a crash."""
+def test_a_non_numeric_amount_is_a_clear_rejection(pms: str, function: str, path: str,
+                                                   others: Any) -> None:
+    """A thousands separator in an amount must be a kept rejection, not a crash (it was:
+    decimal.InvalidOperation is no ValueError and failed the whole entity pull)."""
     mapper = getattr(importlib.import_module(f"pms_pipelines.integrations.{pms}.mapping"),
                      function)
     record = json.loads(json.dumps(_first(pms, path)))
     MONEY_FIELDS[pms](record)
-    try:
+    with pytest.raises(ValueError, match="1,250.00"):
         mapper(record, *others())
-    except KIT_REJECTS:
-        return
-    except ArithmeticError:
-        figures.record(f"9 mapping {pms}.{function}: amount '1,250.00'", events=1, faults=1,
-                       lost=0, duplicated=0, dead_lettered=0, result="KNOWN BUG",
-                       note="decimal.InvalidOperation escapes the kit: the entity pull fails")
-        raise
 
 
 def _valid_documents() -> list[dict]:
@@ -192,23 +176,13 @@ def _check(raw: bytes, outcomes: Counter) -> None:
     outcomes["decoded"] += 1
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "known: an envelope whose `entity` is a JSON array or object raises TypeError "
-    "(unhashable, in decode._data_problems and Event._typed_data) instead of InvalidEvent; "
-    "apply_batch only dead-letters InvalidEvent, so such a record stalls its shard"))
-def test_known_unhashable_entity_bug() -> None:
-    document = {**_valid_documents()[0], "entity": []}
-    try:
-        _check(json.dumps(document).encode(), Counter())
-    except TypeError:
-        figures.record("9 decoder: entity is []", events=1, faults=1, lost=0, duplicated=0,
-                       dead_lettered=0, result="KNOWN BUG",
-                       note="TypeError, not InvalidEvent: the record would stall its shard")
-        raise
-
-
-def _unhashable_entity(doc: dict) -> bool:
-    return isinstance(doc.get("entity"), (list, dict))
+@pytest.mark.parametrize("entity", [[], {}, ["tenant"]])
+def test_an_entity_that_is_not_a_string_is_an_invalid_event(entity: Any) -> None:
+    """It used to raise TypeError (unhashable) instead of InvalidEvent, which apply_batch
+    would not dead-letter: the record stalled its shard."""
+    document = {**_valid_documents()[0], "entity": entity}
+    with pytest.raises(InvalidEvent, match="entity"):
+        decode_event(json.dumps(document).encode())
 
 
 def test_the_decoder_on_mutated_envelopes() -> None:
@@ -218,12 +192,7 @@ def test_the_decoder_on_mutated_envelopes() -> None:
     @SETTINGS
     @given(st.sampled_from(range(len(documents))).flatmap(lambda i: mutated(documents[i])))
     def mutated_envelopes(doc: dict) -> None:
-        try:
-            _check(json.dumps(doc).encode(), outcomes)
-        except TypeError:
-            if not _unhashable_entity(doc):
-                raise
-            outcomes["KNOWN BUG unhashable entity"] += 1  # test_known_unhashable_entity_bug
+        _check(json.dumps(doc).encode(), outcomes)
 
     mutated_envelopes()
     OUTCOMES.update({f"decoder:{k}": v for k, v in outcomes.items()})

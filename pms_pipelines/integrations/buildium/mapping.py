@@ -37,11 +37,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
 from pms_pipelines.integrations.buildium.countries import BUILDIUM_COUNTRY_TO_ISO
+from pms_pipelines.integrations.kit.values import id_order, money
 
 Raw = Mapping[str, Any]
 
@@ -93,7 +93,7 @@ def map_property(unit: Raw, rental: Raw | None, landlord_ids: Iterable[str]) -> 
         bedrooms_raw=bedrooms_raw,
         status={True: "active", False: "inactive"}.get(is_active, "other"),
         status_raw={True: "Active", False: "InActive"}.get(is_active),
-        landlord_ids=tuple(sorted(set(landlord_ids), key=_id_order)),
+        landlord_ids=tuple(sorted(set(landlord_ids), key=id_order)),
         building_id=_text(unit.get("PropertyId")),
     )
 
@@ -134,11 +134,11 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
     details = lease.get("AccountDetails") or {}
     schedule = current_rent(rents, today)
     if schedule is not None:
-        amount = _money(schedule.get("TotalAmount"))
+        amount = money(schedule.get("TotalAmount"))
         cycle = schedule.get("RentCycle")
         frequency = RENT_FREQUENCIES.get(cycle, "other") if cycle else "other"
     else:
-        amount, cycle, frequency = _money(details.get("Rent")), None, "other"
+        amount, cycle, frequency = money(details.get("Rent")), None, "other"
     tenants = lease.get("Tenants") or []
     tenant_ids = {str(t["Id"]) for t in tenants if t.get("Id")}
     tenant_ids |= {str(t["Id"]) for t in lease.get("CurrentTenants") or [] if t.get("Id")}
@@ -148,7 +148,7 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
     status = lease.get("LeaseStatus")
     return Tenancy(
         property_id=str(unit_id),
-        tenant_ids=tuple(sorted(tenant_ids, key=_id_order)),
+        tenant_ids=tuple(sorted(tenant_ids, key=id_order)),
         start_date=_date(lease.get("LeaseFromDate")),
         end_date=_date(lease.get("LeaseToDate")),
         move_in_date=min(move_ins) if move_ins else None,
@@ -159,7 +159,7 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
         rent_currency="USD" if amount is not None else None,  # Buildium accounts are in USD
         rent_frequency=frequency,
         rent_frequency_raw=cycle,
-        deposit_amount=_money(details.get("SecurityDeposit")),
+        deposit_amount=money(details.get("SecurityDeposit")),
         status=TENANCY_STATUSES.get(status, "other") if status else "other",
         status_raw=status,
     )
@@ -214,14 +214,3 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise MappingError(f"not a date: {value!r}") from exc
-
-
-def _money(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    # Through str(): Buildium sends JSON numbers; str keeps 1250.1 as 1250.1, not 1250.0999…
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _id_order(value: str) -> tuple[int, str]:
-    return (int(value), value) if value.isdigit() else (1 << 62, value)

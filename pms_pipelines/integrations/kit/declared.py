@@ -83,7 +83,7 @@ def to_event(source: str, req: PullRequest, seen: Observation) -> Event | Reject
             source_id=seen.source_id, data=data, observed_at=req.observed_at,
             source_updated_at=seen.updated_at,
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, ArithmeticError, KeyError, TypeError, AttributeError) as error:
         # Any way a provider record can be malformed becomes a kept rejection, never a crash.
         return Rejected(entity=req.entity, source_id=seen.source_id, reason=reason(error),
                         raw=json.dumps(seen.raw, sort_keys=True, default=str).encode())

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.integrations.kit.values import money
 
 Raw = Mapping[str, Any]
 CURRENCY = "AUD"
@@ -122,7 +122,7 @@ def map_tenancy(tenancy: Raw, today: date) -> Tenancy:
     if not lot_id:
         raise MappingError("tenancy has no LotId")
     contact_id = _text(tenancy.get("ContactId"))
-    amount = _money(tenancy.get("RentAmount"))
+    amount = money(tenancy.get("RentAmount"))
     period = _text(tenancy.get("RentPeriod"))
     move_in, move_out = _date(tenancy.get("TenancyStart")), _date(tenancy.get("TenancyEnd"))
     start = _date(tenancy.get("AgreementStart")) or move_in
@@ -147,7 +147,7 @@ def map_tenancy(tenancy: Raw, today: date) -> Tenancy:
         rent_currency=CURRENCY if amount is not None else None,
         rent_frequency=RENT_FREQUENCIES.get(period, "other") if period else "other",
         rent_frequency_raw=period,
-        deposit_amount=_money(tenancy.get("BondAmount")),
+        deposit_amount=money(tenancy.get("BondAmount")),
         status=status,
         status_raw=f"IsActive={str(active).lower()}",
     )
@@ -212,10 +212,3 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise MappingError(f"not a date: {value!r}") from exc
-
-
-def _money(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    # Through str(): JSON numbers arrive as floats; str keeps 550.1 as 550.1.
-    return Decimal(str(value)).quantize(Decimal("0.01"))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.integrations.kit.values import id_order, money
 from pms_pipelines.integrations.propertyware.countries import COUNTRY_TO_ISO, country_key
 
 Raw = Mapping[str, Any]
@@ -88,7 +88,7 @@ def map_property(unit: Raw, building: Raw | None, landlord_ids: Iterable[str]) -
         bedrooms_raw=None if bedrooms is None else str(bedrooms),
         status={True: "active", False: "inactive"}.get(active, "other"),
         status_raw={True: "Active", False: "Deactivated"}.get(active),
-        landlord_ids=tuple(sorted(set(landlord_ids), key=_id_order)),
+        landlord_ids=tuple(sorted(set(landlord_ids), key=id_order)),
         building_id=_text(unit.get("buildingID")),
     )
 
@@ -141,11 +141,11 @@ def map_tenancy(lease: Raw, today: date) -> Tenancy:
     if status == "other" and lease.get("active") is True:
         status = "active"
     end = _date(lease.get("endDate"))
-    rent = _money(lease.get("baseRent"))
+    rent = money(lease.get("baseRent"))
     tenant_ids = {str(c["id"]) for c in lease.get("contacts") or [] if c.get("id") is not None}
     return Tenancy(
         property_id=unit_id,
-        tenant_ids=tuple(sorted(tenant_ids, key=_id_order)),
+        tenant_ids=tuple(sorted(tenant_ids, key=id_order)),
         start_date=_date(lease.get("startDate")),
         end_date=end,
         move_in_date=_date(lease.get("moveInDate")),
@@ -196,14 +196,3 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise MappingError(f"not a date: {value!r}") from exc
-
-
-def _money(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    # Through str(): a JSON number 1250.1 stays 1250.1, not 1250.0999…
-    return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _id_order(value: str) -> tuple[int, str]:
-    return (int(value), value) if value.isdigit() else (1 << 62, value)

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.integrations.kit.values import money
 
 Raw = Mapping[str, Any]
 DEFAULT_CURRENCY = "GBP"
@@ -129,7 +129,7 @@ def map_tenancy(tenancy: Raw, currency: str | None) -> Tenancy:
     tenant_ids = tuple(dict.fromkeys(str(r["id"]) for r in related if r.get("id")))
     move_ins = [d for d in (_date(r.get("occupyOn")) for r in related) if d]
     move_outs = [d for d in (_date(r.get("vacateOn")) for r in related) if d]
-    rent = _money(tenancy.get("rent"))
+    rent = money(tenancy.get("rent"))
     frequency = _text(tenancy.get("rentFrequency"))
     status = _text(tenancy.get("status"))
     return Tenancy(
@@ -145,7 +145,7 @@ def map_tenancy(tenancy: Raw, currency: str | None) -> Tenancy:
         rent_currency=(currency or DEFAULT_CURRENCY) if rent is not None else None,
         rent_frequency=RENT_FREQUENCIES.get(frequency, "other") if frequency else "other",
         rent_frequency_raw=frequency,
-        deposit_amount=_money((tenancy.get("deposit") or {}).get("sum")),
+        deposit_amount=money((tenancy.get("deposit") or {}).get("sum")),
         status=TENANCY_STATUSES.get(status, "other") if status else "other",
         status_raw=status,
     )
@@ -192,10 +192,3 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise MappingError(f"not a date: {value!r}") from exc
-
-
-def _money(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    # Through str(): JSON numbers arrive as floats; str keeps 650.1 as 650.1.
-    return Decimal(str(value)).quantize(Decimal("0.01"))

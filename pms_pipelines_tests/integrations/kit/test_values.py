@@ -1,0 +1,25 @@
+"""The kit's value conversions: money is Decimal cents, and garbage is a ValueError."""
+
+from decimal import Decimal
+
+import pytest
+
+from pms_pipelines.integrations.kit.values import id_order, money
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (None, None), (1250, Decimal("1250.00")), (1250.1, Decimal("1250.10")),
+    ("99.999", Decimal("100.00")), (Decimal("7.5"), Decimal("7.50")),
+])
+def test_money(raw, expected) -> None:
+    assert money(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1,250.00", "", "NaN", "Infinity", [], {}, True])
+def test_money_refuses_what_is_not_a_number(raw) -> None:
+    with pytest.raises(ValueError, match="not a"):
+        money(raw)
+
+
+def test_id_order_sorts_numbers_numerically_then_text() -> None:
+    assert sorted(["10", "9", "b", "a"], key=id_order) == ["9", "10", "a", "b"]
