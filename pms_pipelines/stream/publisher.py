@@ -12,62 +12,41 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from pms_pipelines.backoff import full_jitter
+from pms_pipelines.stream import batched_put
+from pms_pipelines.stream.batched_put import Limits, PutFailed, PutStats, RecordTooLarge, RetryPolicy
 from pms_pipelines.stream.records import OutgoingRecord
 
-MAX_RECORDS_PER_CALL = 500
-MAX_BYTES_PER_CALL = 5 * 1024 * 1024
-MAX_BYTES_PER_RECORD = 1024 * 1024
-RETRYABLE_CALL_ERRORS = {
-    "ProvisionedThroughputExceededException",
-    "LimitExceededException",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "KMSThrottlingException",
-}
+__all__ = ["PublishFailed", "PublishStats", "RecordTooLarge", "RetryPolicy", "batches",
+           "publish_records", "record_size"]
+
+KINESIS = Limits(
+    service="Kinesis",
+    max_records_per_call=500,
+    max_bytes_per_call=5 * 1024 * 1024,
+    max_bytes_per_record=1024 * 1024,
+    retryable_call_errors=frozenset({
+        "ProvisionedThroughputExceededException", "LimitExceededException",
+        "InternalFailure", "ServiceUnavailable", "KMSThrottlingException",
+    }),
+)
+MAX_BYTES_PER_CALL = KINESIS.max_bytes_per_call
 
 
-class RecordTooLarge(ValueError):
-    """A record over Kinesis' 1 MiB limit: it can never be published as it is."""
-
-
-class PublishFailed(RuntimeError):
+class PublishFailed(PutFailed[OutgoingRecord]):
     """Some records were still refused after every retry; none of them count as published."""
 
-    def __init__(self, message: str, unpublished: Sequence[OutgoingRecord]):
-        super().__init__(message)
-        self.unpublished = list(unpublished)
+    @property
+    def unpublished(self) -> list[OutgoingRecord]:
+        return self.refused
 
 
-@dataclass
-class PublishStats:
-    published: int = 0
-    calls: int = 0
-    retried_records: int = 0
-    error_codes: dict[str, int] = field(default_factory=dict)
-
-    def merge(self, other: PublishStats) -> None:
-        self.published += other.published
-        self.calls += other.calls
-        self.retried_records += other.retried_records
-        for code, count in other.error_codes.items():
-            self.error_codes[code] = self.error_codes.get(code, 0) + count
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 10
-    base_delay_s: float = 0.05
-    max_delay_s: float = 5.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        return full_jitter(attempt, self.base_delay_s, self.max_delay_s, rng.random)
+class PublishStats(PutStats):
+    @property
+    def published(self) -> int:
+        return self.accepted
 
 
 def record_size(record: OutgoingRecord) -> int:
@@ -76,21 +55,7 @@ def record_size(record: OutgoingRecord) -> int:
 
 def batches(records: Iterable[OutgoingRecord]) -> Iterator[list[OutgoingRecord]]:
     """Group records into PutRecords calls: at most 500 records and 5 MiB each."""
-    batch: list[OutgoingRecord] = []
-    size = 0
-    for record in records:
-        rsize = record_size(record)
-        if rsize > MAX_BYTES_PER_RECORD:
-            raise RecordTooLarge(
-                f"record for key {record.partition_key!r} is {rsize} bytes, over Kinesis' 1 MiB"
-            )
-        if batch and (len(batch) == MAX_RECORDS_PER_CALL or size + rsize > MAX_BYTES_PER_CALL):
-            yield batch
-            batch, size = [], 0
-        batch.append(record)
-        size += rsize
-    if batch:
-        yield batch
+    return batched_put.batches(records, record_size, KINESIS)
 
 
 def publish_records(
@@ -102,52 +67,18 @@ def publish_records(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
 ) -> PublishStats:
-    """Publish every record or raise; the stats count only records Kinesis accepted."""
+    """Publish every record or raise `PublishFailed`; the stats count only records
+    Kinesis accepted."""
     rng = rng or random.Random()
     stats = PublishStats()
+
+    def send(pending: list[OutgoingRecord]) -> list[str | None]:
+        response = client.put_records(
+            StreamName=stream_name,
+            Records=[{"Data": r.data, "PartitionKey": r.partition_key} for r in pending],
+        )
+        return [entry.get("ErrorCode") for entry in response["Records"]]
+
     for batch in batches(records):
-        stats.merge(_publish_batch(client, stream_name, batch, policy, sleep, rng))
+        stats.merge(batched_put.put_batch(send, batch, KINESIS, policy, sleep, rng, PublishFailed))
     return stats
-
-
-def _publish_batch(
-    client: Any,
-    stream_name: str,
-    batch: list[OutgoingRecord],
-    policy: RetryPolicy,
-    sleep: Callable[[float], None],
-    rng: random.Random,
-) -> PublishStats:
-    stats = PublishStats()
-    pending = batch
-    for attempt in range(policy.max_attempts):
-        if attempt:
-            stats.retried_records += len(pending)
-            sleep(policy.delay(attempt, rng))
-        stats.calls += 1
-        try:
-            response = client.put_records(
-                StreamName=stream_name,
-                Records=[{"Data": r.data, "PartitionKey": r.partition_key} for r in pending],
-            )
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code not in RETRYABLE_CALL_ERRORS:
-                raise
-            stats.error_codes[code] = stats.error_codes.get(code, 0) + 1
-            continue
-        failed: list[OutgoingRecord] = []
-        for record, entry in zip(pending, response["Records"], strict=True):
-            if entry.get("ErrorCode"):
-                failed.append(record)
-                code = entry["ErrorCode"]
-                stats.error_codes[code] = stats.error_codes.get(code, 0) + 1
-        stats.published += len(pending) - len(failed)
-        pending = failed
-        if not pending:
-            return stats
-    raise PublishFailed(
-        f"{len(pending)} of {len(batch)} records still refused after {policy.max_attempts} "
-        f"attempts ({stats.error_codes})",
-        pending,
-    )

@@ -56,7 +56,7 @@ def test_batches_respect_count_and_size_limits() -> None:
 
 
 def test_record_over_one_mib_is_refused_before_any_call() -> None:
-    with pytest.raises(RecordTooLarge, match="over Kinesis' 1 MiB"):
+    with pytest.raises(RecordTooLarge, match="over Kinesis's 1024 KiB"):
         list(batches([OutgoingRecord("k", b"x" * (1024 * 1024))]))
 
 
