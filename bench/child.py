@@ -5,6 +5,11 @@ process, as a Dagster run does, and read that process's own peak RSS.
     python -m bench.child drain --stream S --shard ID [--batch-limit N]
 
 Prints one JSON line: records, start and end (time.time()), peak_rss_mb.
+
+peak_rss_mb is the process' own high-water mark, `VmHWM` of /proc/self/status, not
+`getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries the parent's high-water mark across
+fork + exec into ru_maxrss, so a child of a big benchmark process would report the
+parent's size (measured here: 3 GB for a consume whose own peak was a few hundred MB).
 Needs AWS_ENDPOINT_URL (moto) and, for consume, PMS_DATABASE_URL.
 """
 
@@ -50,6 +55,14 @@ def _drain(args: argparse.Namespace) -> dict:
     return {"records": records, "start": start, "end": time.time()}
 
 
+def own_peak_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.child")
     parser.add_argument("mode", choices=("consume", "drain"))
@@ -59,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-limit", type=int, default=1000)
     args = parser.parse_args(argv)
     result = _consume(args) if args.mode == "consume" else _drain(args)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = own_peak_rss_mb()
+    result["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)
     return 0
 

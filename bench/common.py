@@ -308,12 +308,6 @@ def bench_records(n: int) -> list[OutgoingRecord]:
     return records
 
 
-def peak_rss_mb_of_children() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 class Timer:
     def __enter__(self) -> Timer:
         self.start = time.perf_counter()

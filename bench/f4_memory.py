@@ -3,7 +3,7 @@ same over `memory_baseline_events` (ratio ≤ 1.25, and under 400 MB).
 
 Each run is `consume_shard` of a one-shard stream in its own process (as a Dagster run
 is), with `max_records` above the event count; the process reports its own peak RSS
-(`getrusage(RUSAGE_SELF).ru_maxrss`).
+(`VmHWM`; see bench/child.py for why not ru_maxrss).
 """
 
 from __future__ import annotations
