@@ -41,13 +41,10 @@ from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
 from pms_pipelines.integrations.buildium.countries import BUILDIUM_COUNTRY_TO_ISO
-from pms_pipelines.integrations.kit.values import id_order, money
+from pms_pipelines.integrations.kit import values
+from pms_pipelines.integrations.kit.values import MappingError, id_order, money
 
 Raw = Mapping[str, Any]
-
-
-class MappingError(ValueError):
-    """A Buildium record that cannot become a canonical record."""
 
 
 PROPERTY_TYPES: dict[str, str] = {
@@ -81,9 +78,9 @@ def map_property(unit: Raw, rental: Raw | None, landlord_ids: Iterable[str]) -> 
     address = map_address(unit.get("Address"))
     if address is None or address.line1 is None:
         address = map_address(rental.get("Address")) or Address()
-    name_parts = [_text(rental.get("Name")), _text(unit.get("UnitNumber"))]
+    name_parts = [values.text(rental.get("Name")), values.text(unit.get("UnitNumber"))]
     is_active = rental.get("IsActive")
-    bedrooms_raw = _text(unit.get("UnitBedrooms"))
+    bedrooms_raw = values.text(unit.get("UnitBedrooms"))
     return Property(
         name=" - ".join(p for p in name_parts if p) or None,
         address=address,
@@ -94,7 +91,7 @@ def map_property(unit: Raw, rental: Raw | None, landlord_ids: Iterable[str]) -> 
         status={True: "active", False: "inactive"}.get(is_active, "other"),
         status_raw={True: "Active", False: "InActive"}.get(is_active),
         landlord_ids=tuple(sorted(set(landlord_ids), key=id_order)),
-        building_id=_text(unit.get("PropertyId")),
+        building_id=values.text(unit.get("PropertyId")),
     )
 
 
@@ -103,9 +100,9 @@ def map_landlord(owner: Raw) -> Landlord:
     is_company = bool(owner.get("IsCompany"))
     return Landlord(
         kind="company" if is_company else "person",
-        first_name=_text(owner.get("FirstName")),
-        last_name=_text(owner.get("LastName")),
-        company_name=_text(owner.get("CompanyName")),
+        first_name=values.text(owner.get("FirstName")),
+        last_name=values.text(owner.get("LastName")),
+        company_name=values.text(owner.get("CompanyName")),
         contact=_contact(owner),
         address=map_address(owner.get("Address")),
     )
@@ -114,9 +111,9 @@ def map_landlord(owner: Raw) -> Landlord:
 def map_tenant(tenant: Raw) -> Tenant:
     """A Buildium lease tenant → a canonical tenant."""
     return Tenant(
-        first_name=_text(tenant.get("FirstName")),
-        last_name=_text(tenant.get("LastName")),
-        date_of_birth=_date(tenant.get("DateOfBirth")),
+        first_name=values.text(tenant.get("FirstName")),
+        last_name=values.text(tenant.get("LastName")),
+        date_of_birth=values.iso_date(tenant.get("DateOfBirth")),
         contact=_contact(tenant),
     )
 
@@ -142,15 +139,15 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
     tenants = lease.get("Tenants") or []
     tenant_ids = {str(t["Id"]) for t in tenants if t.get("Id")}
     tenant_ids |= {str(t["Id"]) for t in lease.get("CurrentTenants") or [] if t.get("Id")}
-    move_ins = [d for d in (_date(t.get("MoveInDate")) for t in tenants) if d]
-    move_outs = [d for d in (_date(m.get("MoveOutDate")) for m in lease.get("MoveOutData") or [])
+    move_ins = [d for d in (values.iso_date(t.get("MoveInDate")) for t in tenants) if d]
+    move_outs = [d for d in (values.iso_date(m.get("MoveOutDate")) for m in lease.get("MoveOutData") or [])
                  if d]
     status = lease.get("LeaseStatus")
     return Tenancy(
         property_id=str(unit_id),
         tenant_ids=tuple(sorted(tenant_ids, key=id_order)),
-        start_date=_date(lease.get("LeaseFromDate")),
-        end_date=_date(lease.get("LeaseToDate")),
+        start_date=values.iso_date(lease.get("LeaseFromDate")),
+        end_date=values.iso_date(lease.get("LeaseToDate")),
         move_in_date=min(move_ins) if move_ins else None,
         move_out_date=max(move_outs) if move_outs else None,
         # At-will and month-to-month leases roll on with no fixed end: periodic.
@@ -167,7 +164,7 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
 
 def current_rent(rents: Sequence[Raw], today: date) -> Raw | None:
     """The rent schedule in force on `today`; else the latest started; else the first upcoming."""
-    dated = [(r, _date(r.get("StartDate")) or date.min, _date(r.get("EndDate"))) for r in rents]
+    dated = [(r, values.iso_date(r.get("StartDate")) or date.min, values.iso_date(r.get("EndDate"))) for r in rents]
     in_force = [x for x in dated if x[1] <= today and (x[2] is None or x[2] >= today)]
     started = [x for x in dated if x[1] <= today]
     upcoming = sorted((x for x in dated if x[1] > today), key=lambda x: x[1])
@@ -180,12 +177,12 @@ def current_rent(rents: Sequence[Raw], today: date) -> Raw | None:
 def map_address(raw: Raw | None) -> Address | None:
     if not raw:
         return None
-    country = _text(raw.get("Country"))
+    country = values.text(raw.get("Country"))
     iso = BUILDIUM_COUNTRY_TO_ISO.get(country) if country else None
     address = Address(
-        line1=_text(raw.get("AddressLine1")), line2=_text(raw.get("AddressLine2")),
-        line3=_text(raw.get("AddressLine3")), city=_text(raw.get("City")),
-        region=_text(raw.get("State")), postcode=_text(raw.get("PostalCode")),
+        line1=values.text(raw.get("AddressLine1")), line2=values.text(raw.get("AddressLine2")),
+        line3=values.text(raw.get("AddressLine3")), city=values.text(raw.get("City")),
+        region=values.text(raw.get("State")), postcode=values.text(raw.get("PostalCode")),
         country=iso,
         # Kept only when unmapped: a mapped name says nothing its ISO code does not.
         country_raw=country if iso is None else None,
@@ -194,23 +191,7 @@ def map_address(raw: Raw | None) -> Address | None:
 
 
 def _contact(raw: Raw) -> Contact:
-    phones = {p.get("Type") or "NotSet": _text(p.get("Number"))
+    phones = {p.get("Type") or "NotSet": values.text(p.get("Number"))
               for p in reversed(raw.get("PhoneNumbers") or [])}
     phone = next((phones[t] for t in PHONE_PREFERENCE if phones.get(t)), None)
-    return Contact(email=_text(raw.get("Email")) or _text(raw.get("AlternateEmail")), phone=phone)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise MappingError(f"not a date: {value!r}") from exc
+    return Contact(email=values.text(raw.get("Email")) or values.text(raw.get("AlternateEmail")), phone=phone)

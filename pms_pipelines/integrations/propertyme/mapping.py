@@ -30,14 +30,11 @@ from datetime import date
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
-from pms_pipelines.integrations.kit.values import money
+from pms_pipelines.integrations.kit import values
+from pms_pipelines.integrations.kit.values import MappingError, money
 
 Raw = Mapping[str, Any]
 CURRENCY = "AUD"
-
-
-class MappingError(ValueError):
-    """A PropertyMe record that cannot become a canonical record."""
 
 
 PROPERTY_TYPES: dict[str, str] = {
@@ -61,7 +58,7 @@ PHONE_FIELDS = ("CellPhone", "NormalisedMobilePhone", "HomePhone", "WorkPhone")
 
 def map_property(lot: Raw) -> Property:
     """A PropertyMe lot (`MobLotGridData`) → a canonical property."""
-    subtype, primary = _text(lot.get("PropertySubtype")), _text(lot.get("PrimaryType"))
+    subtype, primary = values.text(lot.get("PropertySubtype")), values.text(lot.get("PrimaryType"))
     if subtype and subtype in PROPERTY_TYPES:
         property_type = PROPERTY_TYPES[subtype]
     elif primary == "Commercial":
@@ -70,15 +67,15 @@ def map_property(lot: Raw) -> Property:
         property_type = "other"
     address = map_address(lot.get("Address"))
     if address is None:
-        text = _text(lot.get("AddressText"))
+        text = values.text(lot.get("AddressText"))
         if text is None:
             raise MappingError("lot has neither Address nor AddressText")
         address = Address(line1=text)
     bedrooms = lot.get("Bedrooms")
     is_rental = lot.get("IsRental")
-    owner = _text(lot.get("OwnerContactId"))
+    owner = values.text(lot.get("OwnerContactId"))
     return Property(
-        name=_text(lot.get("Reference")) or _text(lot.get("AddressText")),
+        name=values.text(lot.get("Reference")) or values.text(lot.get("AddressText")),
         address=address,
         property_type=property_type,
         property_type_raw=subtype or primary,
@@ -93,8 +90,8 @@ def map_property(lot: Raw) -> Property:
 def map_landlord(contact: Raw) -> Landlord:
     """A PropertyMe contact with the owner role → a canonical landlord."""
     person = primary_person(contact)
-    first, last = _text(person.get("FirstName")), _text(person.get("LastName"))
-    company = _text(person.get("CompanyName")) or _text(contact.get("TradeName"))
+    first, last = values.text(person.get("FirstName")), values.text(person.get("LastName"))
+    company = values.text(person.get("CompanyName")) or values.text(contact.get("TradeName"))
     if not (first or last or company):
         raise MappingError("owner contact has no person or company name")
     return Landlord(
@@ -110,7 +107,7 @@ def map_tenant(contact: Raw) -> Tenant:
     """A PropertyMe contact with the tenant role → a canonical tenant (the household's
     primary person; PropertyMe keeps no date of birth)."""
     person = primary_person(contact)
-    first, last = _text(person.get("FirstName")), _text(person.get("LastName"))
+    first, last = values.text(person.get("FirstName")), values.text(person.get("LastName"))
     if not (first or last):
         raise MappingError("tenant contact has no person name")
     return Tenant(first_name=first, last_name=last, contact=_contact(contact, person))
@@ -118,14 +115,14 @@ def map_tenant(contact: Raw) -> Tenant:
 
 def map_tenancy(tenancy: Raw, today: date) -> Tenancy:
     """An open PropertyMe tenancy (`TenancyApiData`) → a canonical tenancy."""
-    lot_id = _text(tenancy.get("LotId"))
+    lot_id = values.text(tenancy.get("LotId"))
     if not lot_id:
         raise MappingError("tenancy has no LotId")
-    contact_id = _text(tenancy.get("ContactId"))
+    contact_id = values.text(tenancy.get("ContactId"))
     amount = money(tenancy.get("RentAmount"))
-    period = _text(tenancy.get("RentPeriod"))
-    move_in, move_out = _date(tenancy.get("TenancyStart")), _date(tenancy.get("TenancyEnd"))
-    start = _date(tenancy.get("AgreementStart")) or move_in
+    period = values.text(tenancy.get("RentPeriod"))
+    move_in, move_out = values.iso_date(tenancy.get("TenancyStart")), values.iso_date(tenancy.get("TenancyEnd"))
+    start = values.iso_date(tenancy.get("AgreementStart")) or move_in
     active = bool(tenancy.get("IsActive"))
     if active:
         status = "active"
@@ -139,7 +136,7 @@ def map_tenancy(tenancy: Raw, today: date) -> Tenancy:
         property_id=lot_id,
         tenant_ids=(contact_id,) if contact_id else (),
         start_date=start,
-        end_date=_date(tenancy.get("AgreementEnd")),
+        end_date=values.iso_date(tenancy.get("AgreementEnd")),
         move_in_date=move_in,
         move_out_date=move_out,
         is_periodic=bool(tenancy.get("Periodic")),
@@ -174,41 +171,25 @@ def map_address(raw: Raw | None) -> Address | None:
     """PropertyMe's `AddressDetail`; Australian style line 1 ("3/12 Smith St")."""
     if not raw:
         return None
-    unit, number, street = (_text(raw.get(k)) for k in ("Unit", "Number", "Street"))
+    unit, number, street = (values.text(raw.get(k)) for k in ("Unit", "Number", "Street"))
     house = f"{unit}/{number}" if unit and number else (number or (f"Unit {unit}" if unit else None))
     line1 = " ".join(p for p in (house, street) if p) or None
-    state = _text(raw.get("State"))
-    country = _text(raw.get("Country"))
+    state = values.text(raw.get("State"))
+    country = values.text(raw.get("Country"))
     iso = COUNTRIES.get(country.lower()) if country else ("AU" if state in AU_STATES else None)
     address = Address(
-        line1=line1, line2=_text(raw.get("BuildingName")),
-        city=_text(raw.get("Suburb")), region=state, postcode=_text(raw.get("PostalCode")),
+        line1=line1, line2=values.text(raw.get("BuildingName")),
+        city=values.text(raw.get("Suburb")), region=state, postcode=values.text(raw.get("PostalCode")),
         country=iso, country_raw=country if country and iso is None else None,
     )
     if address == Address():
-        text = _text(raw.get("Text"))
+        text = values.text(raw.get("Text"))
         return Address(line1=text) if text else None
     return address
 
 
 def _contact(contact: Raw, person: Raw) -> Contact:
-    phone = next((_text(person.get(f)) for f in PHONE_FIELDS if _text(person.get(f))), None)
-    phone = phone or next((_text(contact.get(f)) for f in PHONE_FIELDS
-                           if _text(contact.get(f))), None)
-    return Contact(email=_text(person.get("Email")) or _text(contact.get("Email")), phone=phone)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise MappingError(f"not a date: {value!r}") from exc
+    phone = next((values.text(person.get(f)) for f in PHONE_FIELDS if values.text(person.get(f))), None)
+    phone = phone or next((values.text(contact.get(f)) for f in PHONE_FIELDS
+                           if values.text(contact.get(f))), None)
+    return Contact(email=values.text(person.get("Email")) or values.text(contact.get("Email")), phone=phone)

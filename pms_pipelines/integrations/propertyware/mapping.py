@@ -15,15 +15,12 @@ from datetime import date
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
-from pms_pipelines.integrations.kit.values import id_order, money
+from pms_pipelines.integrations.kit import values
+from pms_pipelines.integrations.kit.values import MappingError, id_order, money
 from pms_pipelines.integrations.propertyware.countries import COUNTRY_TO_ISO, country_key
 
 Raw = Mapping[str, Any]
 CURRENCY = "USD"  # Propertyware accounts are US accounts, kept in US dollars
-
-
-class MappingError(ValueError):
-    """A Propertyware record that cannot become a canonical record."""
 
 
 def _key(value: str) -> str:
@@ -75,7 +72,7 @@ def map_property(unit: Raw, building: Raw | None, landlord_ids: Iterable[str]) -
     address = map_address(unit.get("address"))
     if address is None or address.line1 is None:
         address = map_address(building.get("address")) or Address()
-    names = [_text(building.get("name")), _text(unit.get("name"))]
+    names = [values.text(building.get("name")), values.text(unit.get("name"))]
     active = unit.get("active")
     if building.get("active") is False:
         active = False  # a deactivated building's units cannot be let either
@@ -89,14 +86,14 @@ def map_property(unit: Raw, building: Raw | None, landlord_ids: Iterable[str]) -
         status={True: "active", False: "inactive"}.get(active, "other"),
         status_raw={True: "Active", False: "Deactivated"}.get(active),
         landlord_ids=tuple(sorted(set(landlord_ids), key=id_order)),
-        building_id=_text(unit.get("buildingID")),
+        building_id=values.text(unit.get("buildingID")),
     )
 
 
 def _property_type(unit: Raw, building: Raw) -> tuple[str, str | None]:
     """The unit's own type when known, else its building's, else its category; the raw
     value is the one that decided (the unit's, else the building's, when none did)."""
-    unit_type, building_type = _text(unit.get("type")), _text(building.get("propertyType"))
+    unit_type, building_type = values.text(unit.get("type")), values.text(building.get("propertyType"))
     if unit_type and _key(unit_type) in UNIT_TYPE_KEYS:
         return UNIT_TYPE_KEYS[_key(unit_type)], unit_type
     if building_type in BUILDING_TYPES:
@@ -108,8 +105,8 @@ def _property_type(unit: Raw, building: Raw) -> tuple[str, str | None]:
 
 def map_landlord(owner: Raw) -> Landlord:
     """A Propertyware contact of type OWNER → a canonical landlord."""
-    first, last = _text(owner.get("firstName")), _text(owner.get("lastName"))
-    company = _text(owner.get("company"))
+    first, last = values.text(owner.get("firstName")), values.text(owner.get("lastName"))
+    company = values.text(owner.get("company"))
     # An owner entered as a business has a company and no personal name.
     is_company = company is not None and first is None and last is None
     return Landlord(
@@ -121,8 +118,8 @@ def map_landlord(owner: Raw) -> Landlord:
 def map_tenant(contact: Raw) -> Tenant:
     """A Propertyware contact of type TENANT → a canonical tenant."""
     return Tenant(
-        first_name=_text(contact.get("firstName")), last_name=_text(contact.get("lastName")),
-        date_of_birth=_date(contact.get("birthDate")), contact=_contact(contact),
+        first_name=values.text(contact.get("firstName")), last_name=values.text(contact.get("lastName")),
+        date_of_birth=values.iso_date(contact.get("birthDate")), contact=_contact(contact),
     )
 
 
@@ -132,24 +129,24 @@ def map_tenancy(lease: Raw, today: date) -> Tenancy:
     `baseRent` is the lease's monthly base rent: Propertyware's lease has no rent cycle
     field (other cycles live in per-lease auto charges, which we do not read).
     """
-    unit_id = _text(lease.get("unitID"))
+    unit_id = values.text(lease.get("unitID"))
     if unit_id is None:
         raise MappingError(f"lease is attached to building {lease.get('buildingID')} "
                            "with no unit; only units are canonical properties")
-    status_raw = _text(lease.get("status"))
+    status_raw = values.text(lease.get("status"))
     status = LEASE_STATUS_KEYS.get(_key(status_raw), "other") if status_raw else "other"
     if status == "other" and lease.get("active") is True:
         status = "active"
-    end = _date(lease.get("endDate"))
+    end = values.iso_date(lease.get("endDate"))
     rent = money(lease.get("baseRent"))
     tenant_ids = {str(c["id"]) for c in lease.get("contacts") or [] if c.get("id") is not None}
     return Tenancy(
         property_id=unit_id,
         tenant_ids=tuple(sorted(tenant_ids, key=id_order)),
-        start_date=_date(lease.get("startDate")),
+        start_date=values.iso_date(lease.get("startDate")),
         end_date=end,
-        move_in_date=_date(lease.get("moveInDate")),
-        move_out_date=_date(lease.get("moveOutDate")),
+        move_in_date=values.iso_date(lease.get("moveInDate")),
+        move_out_date=values.iso_date(lease.get("moveOutDate")),
         # No end date, or still active past it: the lease runs on month to month.
         is_periodic=end is None or (status == "active" and end < today),
         rent_amount=rent,
@@ -165,12 +162,12 @@ def map_tenancy(lease: Raw, today: date) -> Tenancy:
 def map_address(raw: Raw | None) -> Address | None:
     if not raw:
         return None
-    country = _text(raw.get("country"))
+    country = values.text(raw.get("country"))
     iso = COUNTRY_TO_ISO.get(country_key(country)) if country else None
     address = Address(
-        line1=_text(raw.get("address")), line2=_text(raw.get("addressCont")),
-        city=_text(raw.get("city")), region=_text(raw.get("stateRegion")),
-        postcode=_text(raw.get("postalCode")), country=iso,
+        line1=values.text(raw.get("address")), line2=values.text(raw.get("addressCont")),
+        city=values.text(raw.get("city")), region=values.text(raw.get("stateRegion")),
+        postcode=values.text(raw.get("postalCode")), country=iso,
         # Kept only when unmapped: a mapped spelling says nothing its ISO code does not.
         country_raw=country if iso is None else None,
     )
@@ -178,21 +175,5 @@ def map_address(raw: Raw | None) -> Address | None:
 
 
 def _contact(raw: Raw) -> Contact:
-    phone = next((p for p in (_text(raw.get(k)) for k in PHONE_PREFERENCE) if p), None)
-    return Contact(email=_text(raw.get("email")) or _text(raw.get("altEmail")), phone=phone)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise MappingError(f"not a date: {value!r}") from exc
+    phone = next((p for p in (values.text(raw.get(k)) for k in PHONE_PREFERENCE) if p), None)
+    return Contact(email=values.text(raw.get("email")) or values.text(raw.get("altEmail")), phone=phone)

@@ -29,18 +29,14 @@ property's `currency` (Reapit's platform default, GBP, when the property gives n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 
 from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
-from pms_pipelines.integrations.kit.values import money
+from pms_pipelines.integrations.kit import values
+from pms_pipelines.integrations.kit.values import MappingError, money
 
 Raw = Mapping[str, Any]
 DEFAULT_CURRENCY = "GBP"
-
-
-class MappingError(ValueError):
-    """A Reapit record that cannot become a canonical record."""
 
 
 PROPERTY_TYPES: dict[str, str] = {
@@ -69,8 +65,8 @@ def map_property(prop: Raw) -> Property:
     """A Reapit property (letting side) → a canonical property."""
     types = [str(t) for t in prop.get("type") or [] if t]
     letting = prop.get("letting") or {}
-    status = _text(letting.get("status"))
-    landlord = _text(letting.get("landlordId"))
+    status = values.text(letting.get("status"))
+    landlord = values.text(letting.get("landlordId"))
     bedrooms = prop.get("bedrooms")
     address = map_address(prop.get("address"))
     if address is None:
@@ -93,12 +89,12 @@ def map_landlord(landlord: Raw) -> Landlord:
         raise MappingError("landlord has no related contact or company")
     primary = related[0]
     if primary.get("type") == "company":
-        return Landlord(kind="company", company_name=_text(primary.get("name")),
+        return Landlord(kind="company", company_name=values.text(primary.get("name")),
                         contact=_contact(primary),
                         address=map_address(primary.get("primaryAddress")))
     return Landlord(
-        kind="person", first_name=_text(primary.get("forename")),
-        last_name=_text(primary.get("surname")), contact=_contact(primary),
+        kind="person", first_name=values.text(primary.get("forename")),
+        last_name=values.text(primary.get("surname")), contact=_contact(primary),
         address=map_address(primary.get("primaryAddress")),
     )
 
@@ -113,30 +109,30 @@ def is_tenant(contact: Raw) -> bool:
 
 def map_tenant(contact: Raw) -> Tenant:
     """A Reapit contact with a tenancy role → a canonical tenant."""
-    first, last = _text(contact.get("forename")), _text(contact.get("surname"))
+    first, last = values.text(contact.get("forename")), values.text(contact.get("surname"))
     if first is None and last is None:
         raise MappingError("tenant contact has no forename or surname")
     return Tenant(first_name=first, last_name=last,
-                  date_of_birth=_date(contact.get("dateOfBirth")), contact=_contact(contact))
+                  date_of_birth=values.iso_date(contact.get("dateOfBirth")), contact=_contact(contact))
 
 
 def map_tenancy(tenancy: Raw, currency: str | None) -> Tenancy:
     """A Reapit tenancy → a canonical tenancy; `currency` is its property's."""
-    property_id = _text(tenancy.get("propertyId"))
+    property_id = values.text(tenancy.get("propertyId"))
     if not property_id:
         raise MappingError("tenancy has no propertyId")
     related = [r for r in tenancy.get("related") or [] if r.get("type", "contact") == "contact"]
     tenant_ids = tuple(dict.fromkeys(str(r["id"]) for r in related if r.get("id")))
-    move_ins = [d for d in (_date(r.get("occupyOn")) for r in related) if d]
-    move_outs = [d for d in (_date(r.get("vacateOn")) for r in related) if d]
+    move_ins = [d for d in (values.iso_date(r.get("occupyOn")) for r in related) if d]
+    move_outs = [d for d in (values.iso_date(r.get("vacateOn")) for r in related) if d]
     rent = money(tenancy.get("rent"))
-    frequency = _text(tenancy.get("rentFrequency"))
-    status = _text(tenancy.get("status"))
+    frequency = values.text(tenancy.get("rentFrequency"))
+    status = values.text(tenancy.get("status"))
     return Tenancy(
         property_id=property_id,
         tenant_ids=tenant_ids,
-        start_date=_date(tenancy.get("startDate")),
-        end_date=_date(tenancy.get("endDate")),
+        start_date=values.iso_date(tenancy.get("startDate")),
+        end_date=values.iso_date(tenancy.get("endDate")),
         move_in_date=min(move_ins) if move_ins else None,
         # Only when every tenant has a vacate date: one staying on means not moved out.
         move_out_date=max(move_outs) if move_outs and len(move_outs) == len(related) else None,
@@ -154,17 +150,17 @@ def map_tenancy(tenancy: Raw, currency: str | None) -> Tenancy:
 def map_address(raw: Raw | None) -> Address | None:
     if not raw:
         return None
-    street = " ".join(p for p in (_text(raw.get("buildingNumber")), _text(raw.get("line1")))
+    street = " ".join(p for p in (values.text(raw.get("buildingNumber")), values.text(raw.get("line1")))
                       if p) or None
-    lines = [x for x in (_text(raw.get("buildingName")), street, _text(raw.get("line2"))) if x]
+    lines = [x for x in (values.text(raw.get("buildingName")), street, values.text(raw.get("line2"))) if x]
     lines += [None] * (3 - len(lines))
-    country = _text(raw.get("countryId"))
+    country = values.text(raw.get("countryId"))
     iso = COUNTRY_ALIASES.get(country.upper(), country.upper()) if country else None
     if iso is not None and not (len(iso) == 2 and iso.isalpha() and iso.isascii()):
         iso = None
     address = Address(
-        line1=lines[0], line2=lines[1], line3=lines[2], city=_text(raw.get("line3")),
-        region=_text(raw.get("line4")), postcode=_text(raw.get("postcode")), country=iso,
+        line1=lines[0], line2=lines[1], line3=lines[2], city=values.text(raw.get("line3")),
+        region=values.text(raw.get("line4")), postcode=values.text(raw.get("postcode")), country=iso,
         country_raw=country if country and iso is None else None,
     )
     return address if address != Address() else None
@@ -173,22 +169,5 @@ def map_address(raw: Raw | None) -> Address | None:
 def _contact(raw: Raw) -> Contact:
     # A mobile reaches a tenant best; then home, then work.
     phones: Sequence[Any] = (raw.get("mobilePhone"), raw.get("homePhone"), raw.get("workPhone"))
-    return Contact(email=_text(raw.get("email")),
-                   phone=next((p for p in map(_text, phones) if p), None))
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        # Date-only fields; some responses add a midnight time component.
-        return date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise MappingError(f"not a date: {value!r}") from exc
+    return Contact(email=values.text(raw.get("email")),
+                   phone=next((p for p in map(values.text, phones) if p), None))

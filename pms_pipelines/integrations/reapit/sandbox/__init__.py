@@ -13,51 +13,29 @@ the kit's sandbox contract says.
 
 from __future__ import annotations
 
-import logging
-import random
-import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import ThreadingHTTPServer
 
+from pms_pipelines.integrations.kit import sandbox_server as kit
 from pms_pipelines.integrations.reapit.mapping import is_tenant
 from pms_pipelines.integrations.reapit.sandbox.generate import archive, generate_agency
-from pms_pipelines.integrations.reapit.sandbox.server import SandboxState, make_server
+from pms_pipelines.integrations.reapit.sandbox.server import Handler, SandboxState
 from pms_pipelines.integrations.reapit.sandbox.store import CustomerStore, Record, load_fixture
 
 __all__ = ["RATE_LIMIT_PER_S", "RunningSandbox", "start_sandbox"]
 RATE_LIMIT_PER_S = 20.0
 ENTITY_COLLECTIONS = {"property": "properties", "landlord": "landlords",
                       "tenant": "contacts", "tenancy": "tenancies"}
-log = logging.getLogger("pms_pipelines.sandbox.reapit")
 
 
-@dataclass
-class RunningSandbox:
-    base_url: str
-    state: SandboxState = field(repr=False)
-    server: ThreadingHTTPServer = field(repr=False)
-    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+class RunningSandbox(kit.RunningServer[CustomerStore]):
+    """The kit's running server (stop, churn_once, set_faults, store) plus token expiry
+    and Reapit's own way to change and archive a record."""
 
-    def stop(self) -> None:
-        self._stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def churn_once(self) -> dict[str, dict[str, int]]:
-        """Change, add and archive a few records of every agency now; returns the counts."""
-        return self.state.churn_once()
-
-    def set_faults(self, faults: dict) -> None:
-        """Any of latency_ms, p429, p5xx, p_truncate; unspecified ones keep their value."""
-        self.state.set_faults(faults)
+    state: SandboxState
 
     def expire_tokens(self) -> int:
         """Make every issued access token invalid now, as if it had expired."""
         return self.state.expire_tokens()
-
-    def store(self, agency_id: str) -> CustomerStore:
-        return next(c for c in self.state.by_customer.values() if c.agency_id == agency_id)
 
     def _first_live(self, store: CustomerStore, entity: str) -> Record:
         collection = ENTITY_COLLECTIONS[entity]
@@ -96,24 +74,11 @@ def start_sandbox(
     for spec in agencies:
         if clients.setdefault(spec["client_id"], spec["client_secret"]) != spec["client_secret"]:
             raise ValueError(f"client {spec['client_id']} given two secrets")
-        store = CustomerStore(spec["agency_id"], spec["customer_id"], spec["client_id"])
-        if spec.get("fixture"):
-            load_fixture(store, spec["fixture"])
-        else:
-            generate_agency(store, int(spec.get("units", 200)),
-                            random.Random(f"{seed}:{spec['agency_id']}"))
-        stores.append(store)
+        stores.append(kit.fill_store(
+            CustomerStore(spec["agency_id"], spec["customer_id"], spec["client_id"]),
+            spec, seed, load_fixture, generate_agency))
     if len({s.customer_id for s in stores}) != len(stores):
         raise ValueError("each agency needs its own customer_id")
     state = SandboxState(stores, clients, rate_limit_per_s, faults, seed, token_ttl_s)
-    server = make_server(state, host, port)
-    threading.Thread(target=server.serve_forever, args=(0.05,), name="reapit-sandbox",
-                     daemon=True).start()
-    bound_host, bound_port = server.server_address[:2]
-    running = RunningSandbox(f"http://{bound_host}:{bound_port}", state, server)
-    if churn_seconds:
-        def churn_forever() -> None:
-            while not running._stopping.wait(churn_seconds):
-                log.info("churn: %s", running.churn_once())
-        threading.Thread(target=churn_forever, name="reapit-churn", daemon=True).start()
-    return running
+    return kit.start_server(RunningSandbox, state, Handler, name="reapit", host=host,
+                            port=port, churn_seconds=churn_seconds)

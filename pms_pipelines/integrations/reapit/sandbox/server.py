@@ -1,5 +1,6 @@
 """The Reapit sandbox's HTTP side: the token endpoint, the four collections, Reapit's
-paging, filters and error bodies, its rate limit, and the `/_sandbox/...` controls."""
+paging, filters and error bodies, its rate limit, and `/_sandbox/expire-tokens`; faults,
+churn and the server plumbing are the kit's (`kit.sandbox_server`)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,19 @@ import base64
 import collections
 import json
 import logging
-import random
 import secrets
-import threading
 import time
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
 
+from pms_pipelines.integrations.kit import sandbox_server as kit
 from pms_pipelines.integrations.reapit.sandbox.generate import churn_once
 from pms_pipelines.integrations.reapit.sandbox.store import (
     COLLECTIONS, CustomerStore, Record, parse_time, reapit_time,
 )
 
 log = logging.getLogger("pms_pipelines.sandbox.reapit")
-DEFAULT_FAULTS = {"latency_ms": 0.0, "p429": 0.0, "p5xx": 0.0, "p_truncate": 0.0}
 ROUTES = {path: name for name, path in COLLECTIONS.items()}
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 25, 100
 MAX_CONCURRENT_PER_CUSTOMER = 5
@@ -53,37 +51,20 @@ def without_nulls(node: Any) -> Any:
     return node
 
 
-class SandboxState:
-    """What the handlers share: customers, app credentials, tokens, rate windows, faults."""
+class SandboxState(kit.SandboxState[CustomerStore]):
+    """The kit's shared state, plus customers, app credentials, tokens and requests in
+    flight."""
 
     def __init__(self, customers: list[CustomerStore], clients: dict[str, str],
                  rate_limit_per_s: float | None, faults: dict | None, seed: int,
                  token_ttl_s: float) -> None:
+        super().__init__(customers, churn_once, rate_limit_per_s, faults, seed)
         self.by_customer = {c.customer_id: c for c in customers}
         self.clients = clients  # client id → secret (one app may serve several customers)
         self.tokens: dict[str, tuple[str, float]] = {}  # token → (client id, expiry)
         self.token_ttl_s = token_ttl_s
         self.token_requests = 0
-        self.rate_limit_per_s = rate_limit_per_s
-        self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
-            collections.deque)
         self.in_flight: collections.Counter[str] = collections.Counter()
-        self.faults = dict(DEFAULT_FAULTS)
-        self.lock = threading.Lock()
-        self.fault_rng = random.Random(seed)
-        self.churn_rng = random.Random(seed + 1)
-        self.set_faults(faults or {})
-
-    def set_faults(self, faults: dict) -> None:
-        unknown = set(faults) - set(DEFAULT_FAULTS)
-        if unknown:
-            raise ValueError(f"unknown faults {sorted(unknown)}; known: {sorted(DEFAULT_FAULTS)}")
-        with self.lock:
-            self.faults.update({k: float(v) for k, v in faults.items()})
-
-    def roll(self, name: str) -> bool:
-        with self.lock:
-            return self.fault_rng.random() < self.faults[name]
 
     def issue_token(self, client_id: str) -> str:
         token = secrets.token_urlsafe(32)
@@ -103,48 +84,20 @@ class SandboxState:
             count, self.tokens = len(self.tokens), {}
         return count
 
-    def over_rate(self, client_id: str) -> bool:
-        """More than the limit in the last second (rejected requests are not counted)."""
-        if self.rate_limit_per_s is None:
-            return False
-        now = time.monotonic()
-        with self.lock:
-            window = self.windows[client_id]
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            if len(window) >= self.rate_limit_per_s:
-                return True
-            window.append(now)
-            return False
 
-    def churn_once(self) -> dict[str, dict[str, int]]:
-        now = datetime.now(timezone.utc)
-        with self.lock:
-            return {c.agency_id: churn_once(c, self.churn_rng, now)
-                    for c in self.by_customer.values()}
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(kit.SandboxHandler):
     server_version = "ReapitSandbox/1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms stalls
+    log = log
     state: SandboxState  # set on the per-server subclass
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), fmt % args)
+    def default_headers(self) -> dict[str, str]:
+        return {"x-amzn-RequestId": secrets.token_hex(16)}
 
-    def _send(self, status: int, body: bytes, truncate: bool = False) -> None:
-        if truncate:
-            body = body[: max(1, len(body) // 2)]  # a connection cut mid-body
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-amzn-RequestId", secrets.token_hex(16))
-        if truncate:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(body)
+    def bad_request_body(self, message: str) -> bytes:
+        return error_body(400, message)
+
+    def not_found_body(self, path: str) -> bytes:
+        return error_body(404, "The requested resource was not found.")
 
     def _form(self) -> dict[str, str]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -152,22 +105,16 @@ class Handler(BaseHTTPRequestHandler):
         return {k: v[0] for k, v in parse_qs(payload).items()}
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        path = urlsplit(self.path).path
-        if path == "/token":
+        # The token endpoint reads a form, outside the kit's JSON controls.
+        if urlsplit(self.path).path == "/token":
             return self._token(self._form())
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = self.rfile.read(length) if length else b"{}"
-        try:
-            if path == "/_sandbox/faults":
-                self.state.set_faults(json.loads(payload or b"{}"))
-                return self._send(200, json.dumps(self.state.faults).encode())
-            if path == "/_sandbox/churn":
-                return self._send(200, json.dumps(self.state.churn_once()).encode())
-            if path == "/_sandbox/expire-tokens":
-                return self._send(200, json.dumps({"expired": self.state.expire_tokens()}).encode())
-        except ValueError as exc:
-            return self._send(400, error_body(400, str(exc)))
-        self._send(404, error_body(404, "The requested resource was not found."))
+        super().do_POST()
+
+    def post_extra(self, path: str, payload: bytes) -> bool:
+        if path != "/_sandbox/expire-tokens":
+            return False
+        self._send(200, json.dumps({"expired": self.state.expire_tokens()}).encode())
+        return True
 
     def _token(self, form: dict[str, str]) -> None:
         """Client credentials: HTTP Basic `client_id:client_secret`, form `grant_type`."""
@@ -187,12 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, json.dumps({"access_token": token, "token_type": "Bearer",
                                     "expires_in": int(self.state.token_ttl_s)}).encode())
 
-    def do_GET(self) -> None:  # noqa: N802
-        if self.state.faults["latency_ms"]:
-            time.sleep(self.state.faults["latency_ms"] / 1000)
-        url = urlsplit(self.path)
-        if url.path == "/_sandbox/health":
-            return self._send(200, b'{"ok": true}')
+    def serve_get(self, url: SplitResult) -> None:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         client_id = self.state.token_client(token) if scheme.lower() == "bearer" else None
         if client_id is None:
@@ -210,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.in_flight[customer.customer_id] >= MAX_CONCURRENT_PER_CUSTOMER)
             self.state.in_flight[customer.customer_id] += 1
         try:
-            if busy or self.state.over_rate(client_id) or self.state.roll("p429"):
+            if busy or self.throttled(client_id):
                 return self._send(429, error_body(429, "Too many requests."))
             if self.state.roll("p5xx"):
                 return self._send(500, error_body(500, "An unexpected error occurred."))
@@ -218,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
                 body = self._route(customer, url.path, parse_qs(url.query))
             except ApiError as exc:
                 return self._send(exc.status, error_body(exc.status, exc.description))
-            self._send(200, body, truncate=self.state.roll("p_truncate"))
+            self.send_data(200, body)
         finally:
             with self.state.lock:
                 self.state.in_flight[customer.customer_id] -= 1
@@ -289,10 +231,3 @@ def _time(query: dict[str, list[str]], key: str) -> datetime | None:
     except ValueError:
         raise ApiError(400, f"{key} must be an ISO-8601 date and time with a zone "
                             "designator.") from None
-
-
-def make_server(state: SandboxState, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"state": state})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
