@@ -1,28 +1,24 @@
 """The sandbox HTTP server: PropertyMe's paths under /api, bearer auth with an OAuth token
 endpoint that rotates refresh tokens, change-stamp filters, Offset/Limit paging, 429s and
-ServiceStack error bodies, plus fault injection (`POST /_sandbox/faults`) and churn."""
+ServiceStack error bodies; fault injection, churn and the server plumbing are the kit's
+(`kit.sandbox_server`)."""
 
 from __future__ import annotations
 
-import collections
 import json
 import logging
-import random
 import secrets
-import threading
 import time
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs
 
+from pms_pipelines.integrations.kit import sandbox_server as kit
 from pms_pipelines.integrations.propertyme.sandbox.generate import churn_once
 from pms_pipelines.integrations.propertyme.sandbox.store import (
     ACCESS_TOKEN_SECONDS, AgencyStore, Record, parse_time,
 )
 
 log = logging.getLogger("pms_pipelines.sandbox.propertyme")
-DEFAULT_FAULTS = {"latency_ms": 0.0, "p429": 0.0, "p5xx": 0.0, "p_truncate": 0.0}
 MAX_LIMIT = 1000
 # Fields of MobLotGridData that the archived list's LotGridData does not have.
 MOB_ONLY = {"Timestamp", "Vacant", "OwnershipUpdatedOn", "TenancyUpdatedOn", "PetStatus",
@@ -43,45 +39,13 @@ def error_body(code: str, message: str) -> bytes:
                                           "Errors": []}}).encode()
 
 
-class SandboxState:
-    """Everything the request handlers share: agencies, tokens, rate windows, faults."""
+class SandboxState(kit.SandboxState[AgencyStore]):
+    """The kit's shared state, plus the agencies by OAuth client id and their tokens."""
 
     def __init__(self, agencies: list[AgencyStore], rate_limit_per_s: float | None,
                  faults: dict | None, seed: int) -> None:
+        super().__init__(agencies, churn_once, rate_limit_per_s, faults, seed)
         self.by_client = {a.client_id: a for a in agencies}
-        self.rate_limit_per_s = rate_limit_per_s
-        self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
-            collections.deque)
-        self.faults = dict(DEFAULT_FAULTS)
-        self.lock = threading.Lock()
-        self.fault_rng = random.Random(seed)
-        self.churn_rng = random.Random(seed + 1)
-        self.set_faults(faults or {})
-
-    def set_faults(self, faults: dict) -> None:
-        unknown = set(faults) - set(DEFAULT_FAULTS)
-        if unknown:
-            raise ValueError(f"unknown faults {sorted(unknown)}; known: {sorted(DEFAULT_FAULTS)}")
-        with self.lock:
-            self.faults.update({k: float(v) for k, v in faults.items()})
-
-    def roll(self, name: str) -> bool:
-        with self.lock:
-            return self.fault_rng.random() < self.faults[name]
-
-    def over_rate(self, client_id: str) -> bool:
-        """More than the limit in the last second (rejected requests are not counted)."""
-        if self.rate_limit_per_s is None:
-            return False
-        now = time.monotonic()
-        with self.lock:
-            window = self.windows[client_id]
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            if len(window) >= self.rate_limit_per_s:
-                return True
-            window.append(now)
-            return False
 
     def agency_for(self, authorization: str) -> AgencyStore | None:
         token = authorization[7:] if authorization.startswith("Bearer ") else ""
@@ -108,10 +72,6 @@ class SandboxState:
         return 200, {"access_token": access, "expires_in": ACCESS_TOKEN_SECONDS,
                      "token_type": "Bearer", "refresh_token": new,
                      "scope": "contact:read property:read offline_access"}
-
-    def churn_once(self) -> dict[str, dict[str, int]]:
-        now = datetime.now(timezone.utc)
-        return {a.agency_id: churn_once(a, self.churn_rng, now) for a in self.by_client.values()}
 
 
 def route(agency: AgencyStore, path: str, query: dict[str, list[str]]) -> list[Record]:
@@ -171,61 +131,31 @@ def _int(query: dict[str, list[str]], key: str) -> int:
     return int(value)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(kit.SandboxHandler):
     server_version = "PropertyMeSandbox/1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms stalls
+    log = log
     state: SandboxState  # set on the per-server subclass
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), fmt % args)
+    def bad_request_body(self, message: str) -> bytes:
+        return error_body("ArgumentException", message)
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              truncate: bool = False) -> None:
-        if truncate:
-            body = body[: max(1, len(body) // 2)]  # a connection cut mid-body
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        if truncate:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(body)
+    def not_found_body(self, path: str) -> bytes:
+        return error_body("NotFound", f"Handler for Request not found: POST {path}")
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
-        try:
-            if path == "/connect/token":
-                form = {k: v[0] for k, v in parse_qs(payload.decode()).items()}
-                status, body = self.state.issue_token(form)
-                return self._send(status, json.dumps(body).encode(),
-                                  {"Cache-Control": "no-store"})
-            if path == "/_sandbox/faults":
-                self.state.set_faults(json.loads(payload or b"{}"))
-                return self._send(200, json.dumps(self.state.faults).encode())
-            if path == "/_sandbox/churn":
-                return self._send(200, json.dumps(self.state.churn_once()).encode())
-        except ValueError as exc:
-            return self._send(400, error_body("ArgumentException", str(exc)))
-        self._send(404, error_body("NotFound", f"Handler for Request not found: POST {path}"))
+    def post_extra(self, path: str, payload: bytes) -> bool:
+        if path != "/connect/token":
+            return False
+        form = {k: v[0] for k, v in parse_qs(payload.decode()).items()}
+        status, body = self.state.issue_token(form)
+        self._send(status, json.dumps(body).encode(), {"Cache-Control": "no-store"})
+        return True
 
-    def do_GET(self) -> None:  # noqa: N802
-        faults = self.state.faults
-        if faults["latency_ms"]:
-            time.sleep(faults["latency_ms"] / 1000)
-        url = urlsplit(self.path)
-        if url.path == "/_sandbox/health":
-            return self._send(200, b'{"ok": true}')
+    def serve_get(self, url: SplitResult) -> None:
         agency = self.state.agency_for(self.headers.get("Authorization", ""))
         if agency is None:
             return self._send(401, error_body("Unauthorized", "Not Authenticated"),
                               {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        if self.state.over_rate(agency.client_id) or self.state.roll("p429"):
+        if self.throttled(agency.client_id):
             return self._send(429, error_body("TooManyRequests", "Too many requests"),
                               {"Retry-After": "1"})
         if self.state.roll("p5xx"):
@@ -234,11 +164,4 @@ class Handler(BaseHTTPRequestHandler):
             body = route(agency, url.path, parse_qs(url.query, keep_blank_values=True))
         except ApiError as exc:
             return self._send(exc.status, error_body(exc.code, exc.message))
-        self._send(200, json.dumps(body).encode(), truncate=self.state.roll("p_truncate"))
-
-
-def make_server(state: SandboxState, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"state": state})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+        self.send_data(200, json.dumps(body).encode())
