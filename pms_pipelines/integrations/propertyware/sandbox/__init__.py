@@ -12,16 +12,12 @@ bodies) are set at start or at run time with `POST /_sandbox/faults`.
 
 from __future__ import annotations
 
-import logging
-import random
-import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import ThreadingHTTPServer
 
+from pms_pipelines.integrations.kit import sandbox_server as kit
 from pms_pipelines.integrations.propertyware.sandbox.generate import generate_agency
 from pms_pipelines.integrations.propertyware.sandbox.server import (
-    PREFIX, SandboxState, make_server,
+    PREFIX, Handler, SandboxState,
 )
 from pms_pipelines.integrations.propertyware.sandbox.store import AgencyStore, load_fixture
 
@@ -34,31 +30,13 @@ ENTITY_RECORDS = {
     "tenant": ("contacts", lambda r: r.get("type") == "TENANT"),
     "tenancy": ("leases", lambda r: True),
 }
-log = logging.getLogger("pms_pipelines.sandbox.propertyware")
 
 
-@dataclass
-class RunningSandbox:
-    base_url: str
-    state: SandboxState = field(repr=False)
-    server: ThreadingHTTPServer = field(repr=False)
-    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+class RunningSandbox(kit.RunningServer[AgencyStore]):
+    """The kit's running server (stop, churn_once, set_faults, store) plus Propertyware's
+    own way to change and delete a record."""
 
-    def stop(self) -> None:
-        self._stopping.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def churn_once(self) -> dict[str, dict[str, int]]:
-        """Change, add and remove a few records of every agency now; returns the counts."""
-        return self.state.churn_once()
-
-    def set_faults(self, faults: dict) -> None:
-        """Any of latency_ms, p429, p5xx, p_truncate; unspecified ones keep their value."""
-        self.state.set_faults(faults)
-
-    def store(self, agency_id: str) -> AgencyStore:
-        return next(a for a in self.state.by_client.values() if a.agency_id == agency_id)
+    state: SandboxState
 
     def _first(self, agency_id: str, entity: str) -> tuple[AgencyStore, str, int]:
         store = self.store(agency_id)
@@ -93,27 +71,11 @@ def start_sandbox(
     faults: dict | None = None, seed: int = 7,
 ) -> RunningSandbox:
     """Start the sandbox in background threads; call `.stop()` when done."""
-    stores = []
-    for spec in agencies:
-        store = AgencyStore(spec["agency_id"], spec["client_id"], spec["client_secret"],
-                            spec["system_id"])
-        if spec.get("fixture"):
-            load_fixture(store, spec["fixture"])
-        else:
-            generate_agency(store, int(spec.get("units", 200)),
-                            random.Random(f"{seed}:{spec['agency_id']}"))
-        stores.append(store)
+    stores = [kit.fill_store(AgencyStore(spec["agency_id"], spec["client_id"],
+                                         spec["client_secret"], spec["system_id"]),
+                             spec, seed, load_fixture, generate_agency) for spec in agencies]
     if len({s.client_id for s in stores}) != len(stores):
         raise ValueError("each agency needs its own client_id")
-    state = SandboxState(stores, rate_limit_per_s, faults, seed)
-    server = make_server(state, host, port)
-    threading.Thread(target=server.serve_forever, args=(0.05,), name="propertyware-sandbox",
-                     daemon=True).start()
-    bound_host, bound_port = server.server_address[:2]
-    running = RunningSandbox(f"http://{bound_host}:{bound_port}{PREFIX}", state, server)
-    if churn_seconds:
-        def churn_forever() -> None:
-            while not running._stopping.wait(churn_seconds):
-                log.info("churn: %s", running.churn_once())
-        threading.Thread(target=churn_forever, name="propertyware-churn", daemon=True).start()
-    return running
+    return kit.start_server(RunningSandbox, SandboxState(stores, rate_limit_per_s, faults, seed),
+                            Handler, name="propertyware", host=host, port=port, path=PREFIX,
+                            churn_seconds=churn_seconds)

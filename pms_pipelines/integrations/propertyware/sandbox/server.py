@@ -1,20 +1,17 @@
 """The sandbox HTTP server: Propertyware's paths (under /pw/api/rest/v1), three-header auth,
 offset/limit paging with `X-Total-Count`, filters, sorting, 429s and `ErrorResponse`
-bodies, plus fault injection (`POST /_sandbox/faults`) and churn (`POST /_sandbox/churn`)."""
+bodies; fault injection, churn and the server plumbing are the kit's
+(`kit.sandbox_server`)."""
 
 from __future__ import annotations
 
-import collections
 import json
 import logging
-import random
-import threading
-import time
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs
 
+from pms_pipelines.integrations.kit import sandbox_server as kit
 from pms_pipelines.integrations.propertyware.sandbox.generate import churn_once
 from pms_pipelines.integrations.propertyware.sandbox.store import (
     COLLECTIONS, AgencyStore, Record, parse_time,
@@ -22,7 +19,6 @@ from pms_pipelines.integrations.propertyware.sandbox.store import (
 
 log = logging.getLogger("pms_pipelines.sandbox.propertyware")
 PREFIX = "/pw/api/rest/v1"
-DEFAULT_FAULTS = {"latency_ms": 0.0, "p429": 0.0, "p5xx": 0.0, "p_truncate": 0.0}
 MAX_LIMIT, DEFAULT_LIMIT = 500, 100
 ROUTES = {PREFIX + path: name for name, path in COLLECTIONS.items()}
 # Id filters each endpoint documents, and the record field they match.
@@ -47,106 +43,35 @@ def error_body(message: str, code: str, errors: list[tuple[str, str]] = ()) -> b
                        "errors": [{"key": k, "message": m} for k, m in errors]}).encode()
 
 
-class SandboxState:
-    """Everything the request handlers share: agencies, rate windows, faults, churn rng."""
+class SandboxState(kit.SandboxState[AgencyStore]):
+    """The kit's shared state, plus the agencies by API client id (the auth header)."""
 
     def __init__(self, agencies: list[AgencyStore], rate_limit_per_s: float | None,
                  faults: dict | None, seed: int) -> None:
+        super().__init__(agencies, churn_once, rate_limit_per_s, faults, seed)
         self.by_client = {a.client_id: a for a in agencies}
-        self.rate_limit_per_s = rate_limit_per_s
-        self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
-            collections.deque)
-        self.faults = dict(DEFAULT_FAULTS)
-        self.counts: collections.Counter[str] = collections.Counter()
-        self.lock = threading.Lock()
-        self.fault_rng = random.Random(seed)
-        self.churn_rng = random.Random(seed + 1)
-        self.set_faults(faults or {})
-
-    def set_faults(self, faults: dict) -> None:
-        unknown = set(faults) - set(DEFAULT_FAULTS)
-        if unknown:
-            raise ValueError(f"unknown faults {sorted(unknown)}; known: {sorted(DEFAULT_FAULTS)}")
-        with self.lock:
-            self.faults.update({k: float(v) for k, v in faults.items()})
-
-    def roll(self, name: str) -> bool:
-        with self.lock:
-            return self.fault_rng.random() < self.faults[name]
-
-    def over_rate(self, client_id: str) -> bool:
-        """More than the limit in the last second (rejected requests are not counted)."""
-        if self.rate_limit_per_s is None:
-            return False
-        now = time.monotonic()
-        with self.lock:
-            window = self.windows[client_id]
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            if len(window) >= self.rate_limit_per_s:
-                return True
-            window.append(now)
-            return False
-
-    def churn_once(self) -> dict[str, dict[str, int]]:
-        now = datetime.now(timezone.utc)
-        return {a.agency_id: churn_once(a, self.churn_rng, now) for a in self.by_client.values()}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(kit.SandboxHandler):
     server_version = "PropertywareSandbox/1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms stalls
+    content_type = "application/json"  # Propertyware names no charset
+    log = log
     state: SandboxState  # set on the per-server subclass
 
-    def log_message(self, fmt: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), fmt % args)
+    def bad_request_body(self, message: str) -> bytes:
+        return error_body(message, "BAD_REQUEST")
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              truncate: bool = False) -> None:
-        with self.state.lock:
-            self.state.counts["truncated" if truncate else str(status)] += 1
-        if truncate:
-            body = body[: max(1, len(body) // 2)]  # a connection cut mid-body
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        if truncate:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        self.wfile.write(body)
+    def not_found_body(self, path: str) -> bytes:
+        return error_body("The requested resource doesn't exist.", "NOT_FOUND")
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = self.rfile.read(length) if length else b"{}"
-        path = urlsplit(self.path).path
-        try:
-            if path == "/_sandbox/faults":
-                self.state.set_faults(json.loads(payload or b"{}"))
-                return self._send(200, json.dumps(self.state.faults).encode())
-            if path == "/_sandbox/churn":
-                return self._send(200, json.dumps(self.state.churn_once()).encode())
-        except ValueError as exc:
-            return self._send(400, error_body(str(exc), "BAD_REQUEST"))
-        self._send(404, error_body("The requested resource doesn't exist.", "NOT_FOUND"))
-
-    def do_GET(self) -> None:  # noqa: N802
-        faults = self.state.faults
-        if faults["latency_ms"]:
-            time.sleep(faults["latency_ms"] / 1000)
-        url = urlsplit(self.path)
-        if url.path == "/_sandbox/health":
-            return self._send(200, b'{"ok": true}')
+    def serve_get(self, url: SplitResult) -> None:
         agency = self.state.by_client.get(self.headers.get("x-propertyware-client-id", ""))
         if (agency is None
                 or self.headers.get("x-propertyware-client-secret") != agency.client_secret
                 or self.headers.get("x-propertyware-system-id") != agency.system_id):
             return self._send(401, error_body(
                 "The API key couldn't be authorized.", "UNAUTHORIZED"))
-        if self.state.over_rate(agency.client_id) or self.state.roll("p429"):
+        if self.throttled(agency.client_id):
             return self._send(429, error_body("Too many requests.", "TOO_MANY_REQUESTS"))
         if self.state.roll("p5xx"):
             return self._send(500, error_body("Something went wrong on Propertyware's end.",
@@ -157,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, error_body(
                 "Unable to process the request due to malformed request syntax or invalid "
                 "parameters.", "BAD_REQUEST", [(exc.key, exc.message)]))
-        self._send(status, body, headers, truncate=status == 200 and self.state.roll("p_truncate"))
+        self.send_data(status, body, headers)
 
     def _route(self, agency: AgencyStore, path: str, query: dict[str, list[str]]
                ) -> tuple[int, bytes, dict[str, str]]:
@@ -240,10 +165,3 @@ def _int(query: dict[str, list[str]], key: str, default: int, minimum: int) -> i
     if value < minimum:
         raise BadRequest(key, f"must be at least {minimum}")
     return value
-
-
-def make_server(state: SandboxState, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"state": state})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
