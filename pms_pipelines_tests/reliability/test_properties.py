@@ -8,7 +8,6 @@ Anything else would crash a pull. Examples are derandomized, so CI runs are repe
 
 from __future__ import annotations
 
-import decimal
 import importlib
 import json
 from collections import Counter
