@@ -108,7 +108,7 @@ def run(stack: Stack, sizes: Sizes) -> Figure:
     agencies = sandbox_agencies(count, units_total // count, "f9")
     sandbox = start_sandbox(agencies, rate_limit_per_s=None)
     try:
-        records = sum(len(store.records[c]) for store in sandbox.state.by_client.values()
+        records = sum(len(store.records[c]) for store in sandbox.state.stores
                       for c in store.records)
         ours_s, ours_rows = _ours(stack, sandbox, agencies, 4)
         name = "whole path: sandbox → Postgres rows, records/s"
