@@ -64,4 +64,4 @@ checkov: $(CHECKOV_STAMP)  ## static security checks of terraform/ (also run by 
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --quiet --compact
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .dagster_home .local_stack
+	rm -rf $(VENV) $(CHECKOV_VENV) .venv-bench .dagster_home .local_stack

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from dagster import AssetKey, materialize
+from dagster import AssetKey, DagsterInstance, materialize
 
 from pms_pipelines.aws import aws_client
 from pms_pipelines.consumer.batch import apply_batch
@@ -49,7 +49,11 @@ def _materialize(db_url: str, bucket: str):
         "lake": LakeResource(raw_bucket=bucket, lake_bucket=bucket, mask_key="k" * 32),
         "postgres": PostgresResource(url=db_url),
     }
-    return materialize([compact_lake_day], resources=resources, partition_key=DAY.isoformat())
+    # An entered instance of our own: Dagster reads its definitions-state storage from a
+    # context variable, which an instance left behind by an earlier test can hold dead.
+    with DagsterInstance.ephemeral() as instance:
+        return materialize([compact_lake_day], resources=resources, instance=instance,
+                           partition_key=DAY.isoformat())
 
 
 def _checks(result) -> dict[tuple[str, str], bool]:
