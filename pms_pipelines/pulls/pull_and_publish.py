@@ -49,29 +49,6 @@ class PullReport:
     rejections: list[Rejected] = field(default_factory=list)
 
 
-def pull_and_publish(
-    integration: Integration,
-    *,
-    agency_id: str,
-    entity: str,
-    credentials: Mapping[str, str],
-    base_url: str,
-    conn: Any,
-    kinesis: Any,
-    stream: str,
-    full: bool,
-    now: datetime | None = None,
-    log: Callable[[str], None] | None = None,
-    save_credentials: Callable[[Mapping[str, str]], None] | None = None,
-) -> PullReport:
-    with pull_lock(conn, integration.name, agency_id):
-        return _pull_and_publish(
-            integration, agency_id=agency_id, entity=entity, credentials=credentials,
-            base_url=base_url, conn=conn, kinesis=kinesis, stream=stream, full=full, now=now,
-            log=log, save_credentials=save_credentials,
-        )
-
-
 class PullInProgress(RuntimeError):
     """Another pull of the same agency holds the lock."""
 
@@ -94,7 +71,7 @@ def pull_lock(conn: Any, pms: str, agency_id: str) -> Iterator[None]:
         conn.commit()
 
 
-def _pull_and_publish(
+def pull_and_publish(
     integration: Integration,
     *,
     agency_id: str,
@@ -105,72 +82,73 @@ def _pull_and_publish(
     kinesis: Any,
     stream: str,
     full: bool,
-    now: datetime | None,
-    log: Callable[[str], None] | None,
-    save_credentials: Callable[[Mapping[str, str]], None] | None,
+    now: datetime | None = None,
+    log: Callable[[str], None] | None = None,
+    save_credentials: Callable[[Mapping[str, str]], None] | None = None,
 ) -> PullReport:
-    started = time.monotonic()
-    observed_at = now or datetime.now(timezone.utc)
-    previous = watermarks.read_watermark(conn, integration.name, agency_id, entity)
-    conn.commit()
-    full = full or previous is None
-    report = PullReport(
-        integration.name, agency_id, entity, "full" if full else "incremental",
-        watermark_before=previous,
-    )
-    request = PullRequest(
-        agency_id=agency_id,
-        entity=entity,
-        base_url=base_url,
-        credentials=credentials,
-        since=None if full else previous - WATERMARK_OVERLAP,
-        observed_at=observed_at,
-        progress=log,
-        save_credentials=save_credentials,
-    )
-    seen: set[str] = set()
-    events = _events_tracking(integration.pull(request), report, seen)
-    _publish(kinesis, stream, events, report)
-    diff = None
-    if full:
-        previous_ids = snapshots.previous_snapshot(conn, integration.name, agency_id, entity)
+    with pull_lock(conn, integration.name, agency_id):
+        started = time.monotonic()
+        observed_at = now or datetime.now(timezone.utc)
+        previous = watermarks.read_watermark(conn, integration.name, agency_id, entity)
         conn.commit()
-        diff = snapshots.diff_snapshot(previous_ids, seen)
-        deletes = [
-            make_event(source=integration.name, agency_id=agency_id, entity=entity,
-                       source_id=source_id, data=None, observed_at=observed_at)
-            for source_id in sorted(diff.deleted)
-        ]
-        report.deletes = len(deletes)
-        report.suspects = len(diff.suspects)
-        _publish(kinesis, stream, iter(deletes), report)
-    with conn.transaction():
-        dead_letters.store_dead_letters(
-            conn,
-            [
-                dead_letters.DeadLetter(
-                    stage="pull", reason=r.reason, raw=r.raw, source=integration.name,
-                    agency_id=agency_id, entity=r.entity, source_id=r.source_id,
-                )
-                for r in report.rejections
-            ],
+        full = full or previous is None
+        report = PullReport(
+            integration.name, agency_id, entity, "full" if full else "incremental",
+            watermark_before=previous,
         )
-        if diff is not None:
-            snapshots.replace_snapshot(
-                conn, integration.name, agency_id, entity, seen, diff.suspects, now=observed_at
+        request = PullRequest(
+            agency_id=agency_id,
+            entity=entity,
+            base_url=base_url,
+            credentials=credentials,
+            since=None if full else previous - WATERMARK_OVERLAP,
+            observed_at=observed_at,
+            progress=log,
+            save_credentials=save_credentials,
+        )
+        seen: set[str] = set()
+        events = _events_tracking(integration.pull(request), report, seen)
+        _publish(kinesis, stream, events, report)
+        diff = None
+        if full:
+            previous_ids = snapshots.previous_snapshot(conn, integration.name, agency_id, entity)
+            conn.commit()
+            diff = snapshots.diff_snapshot(previous_ids, seen)
+            deletes = [
+                make_event(source=integration.name, agency_id=agency_id, entity=entity,
+                           source_id=source_id, data=None, observed_at=observed_at)
+                for source_id in sorted(diff.deleted)
+            ]
+            report.deletes = len(deletes)
+            report.suspects = len(diff.suspects)
+            _publish(kinesis, stream, iter(deletes), report)
+        with conn.transaction():
+            dead_letters.store_dead_letters(
+                conn,
+                [
+                    dead_letters.DeadLetter(
+                        stage="pull", reason=r.reason, raw=r.raw, source=integration.name,
+                        agency_id=agency_id, entity=r.entity, source_id=r.source_id,
+                    )
+                    for r in report.rejections
+                ],
             )
-        else:
-            snapshots.mark_seen(conn, integration.name, agency_id, entity, seen)
-        watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at)
-    report.watermark_after = observed_at
-    report.seconds = time.monotonic() - started
-    if log:
-        log(
-            f"{integration.name}/{agency_id}/{entity}: {report.mode} pull done, "
-            f"{report.pulled} pulled, {report.published} published, {report.deletes} deletes, "
-            f"{report.rejected} rejected in {report.seconds:.1f}s"
-        )
-    return report
+            if diff is not None:
+                snapshots.replace_snapshot(
+                    conn, integration.name, agency_id, entity, seen, diff.suspects, now=observed_at
+                )
+            else:
+                snapshots.mark_seen(conn, integration.name, agency_id, entity, seen)
+            watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at)
+        report.watermark_after = observed_at
+        report.seconds = time.monotonic() - started
+        if log:
+            log(
+                f"{integration.name}/{agency_id}/{entity}: {report.mode} pull done, "
+                f"{report.pulled} pulled, {report.published} published, {report.deletes} deletes, "
+                f"{report.rejected} rejected in {report.seconds:.1f}s"
+            )
+        return report
 
 
 def _events_tracking(
