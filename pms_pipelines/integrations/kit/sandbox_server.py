@@ -224,3 +224,10 @@ def start_server(running: type[RunningT], state: SandboxState, handler: type[San
                 log.info("churn: %s", sandbox.churn_once())
         threading.Thread(target=churn_forever, name=f"{name}-churn", daemon=True).start()
     return sandbox
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO-8601 time from a request or a fixture, strictly (a bad one is the caller's
+    400); one without an offset is taken as UTC."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

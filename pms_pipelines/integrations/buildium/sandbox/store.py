@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pms_pipelines.integrations.kit.sandbox_server import parse_time
+
 # The endpoint each collection is served from; a fixture file uses these paths as keys.
 COLLECTIONS: dict[str, str] = {
     "rentals": "/v1/rentals",
@@ -35,11 +37,6 @@ Record = dict[str, Any]
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pms_pipelines.integrations.kit.sandbox_server import parse_time
 from pms_pipelines.integrations.propertyme.client import TICKS_AT_EPOCH
 
 Record = dict[str, Any]
@@ -36,11 +37,6 @@ def ticks(moment: datetime) -> int:
     delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
     return TICKS_AT_EPOCH + ((delta.days * 86_400 + delta.seconds) * 1_000_000
                              + delta.microseconds) * 10
-
-
-def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass

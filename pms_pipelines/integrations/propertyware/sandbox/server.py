@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs
 
 from pms_pipelines.integrations.kit import sandbox_server as kit
+from pms_pipelines.integrations.kit.sandbox_server import parse_time
 from pms_pipelines.integrations.propertyware.sandbox.generate import churn_once
 from pms_pipelines.integrations.propertyware.sandbox.store import (
-    COLLECTIONS, AgencyStore, Record, parse_time,
+    COLLECTIONS, AgencyStore, Record,
 )
 
 log = logging.getLogger("pms_pipelines.sandbox.propertyware")

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+
 # The endpoint each collection is served from (under the API's /pw/api/rest/v1 prefix);
 # a fixture file uses these paths as keys.
 COLLECTIONS: dict[str, str] = {
@@ -31,11 +32,6 @@ Record = dict[str, Any]
 def iso(moment: datetime) -> str:
     """Propertyware's `YYYY-MM-dd'T'HH:mm:ssXXX`, in UTC."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass
