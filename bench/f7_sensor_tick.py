@@ -14,7 +14,7 @@ import statistics
 
 from bench.common import Figure, Sizes, Stack, Timer, bench_records, publish
 from pms_pipelines.aws import kinesis_client
-from pms_pipelines.consumer.consume import shards_to_consume
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect
 from pms_pipelines.defs.consumer_sensor import MAX_RUNS_PER_TICK
 from pms_pipelines.settings import schedules

@@ -25,7 +25,8 @@ import time
 
 from bench.common import ROOT, Figure, Sizes, Stack, bench_records
 from pms_pipelines.aws import kinesis_client
-from pms_pipelines.consumer.consume import consume_shard, shards_to_consume
+from pms_pipelines.consumer.consume import consume_shard
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect
 from pms_pipelines.defs.consumer_sensor import MAX_RUNS_PER_TICK
 from pms_pipelines.settings import schedules

@@ -11,7 +11,8 @@ import argparse
 import os
 import sys
 
-from pms_pipelines.consumer.consume import ConsumeReport, consume_shard, shards_to_consume
+from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect, database_url
 from pms_pipelines.aws import kinesis_client
 

@@ -13,7 +13,7 @@ from dagster import (
     sensor,
 )
 
-from pms_pipelines.consumer.consume import shards_to_consume
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.defs.consume_assets import CONSUME_JOB, SHARD_TAG, consume_job
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight

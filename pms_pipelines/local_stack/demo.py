@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from dagster import DagsterInstance
 
 from pms_pipelines.canonical import ENTITIES
-from pms_pipelines.consumer.consume import shards_to_consume
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db import agencies
 from pms_pipelines.db.connection import connect
 from pms_pipelines.local_stack.stack import LocalStack

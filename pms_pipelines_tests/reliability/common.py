@@ -12,7 +12,8 @@ from typing import Any
 
 from pms_pipelines.canonical import ENTITIES, Contact, Event, Tenancy, Tenant, make_event
 from pms_pipelines.consumer.batch import BatchResult
-from pms_pipelines.consumer.consume import consume_shard, shards_to_consume
+from pms_pipelines.consumer.consume import consume_shard
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
 from pms_pipelines.stream.records import OutgoingRecord, StreamRecord
