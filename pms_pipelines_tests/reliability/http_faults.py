@@ -23,7 +23,7 @@ class HttpFaults:
                  truncate_posts: bool = True) -> None:
         self.rate = rate
         # A truncated answer to a POST the server did process (a one-use refresh token
-        # rotated) is a separate, known problem: see test_pms_faults.py.
+        # rotated) cannot be retried: it has its own test in test_pms_faults.py.
         self.truncate_posts = truncate_posts
         self.seed = seed
         self.rng = random.Random(seed)

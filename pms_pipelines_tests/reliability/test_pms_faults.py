@@ -3,14 +3,19 @@ requests (429 with and without Retry-After, 500/502/503, read timeouts, truncate
 and, for Reapit, an access token that expires mid-pull: each pull completes through
 retries and publishes exactly what a clean pull returns. A pull that cannot complete
 fails with a clear `PmsApiError`, leaves its watermark where it was, and the next run
-completes."""
+completes. A lost answer to a PropertyMe token refresh (a one-use refresh token spent)
+fails with `ReauthorisationRequired` naming the agency, which only a new authorisation
+cures."""
 
 from __future__ import annotations
 
 import importlib
-from collections import Counter
+import json
 import secrets
+from collections import Counter
 from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +27,8 @@ from pms_pipelines.consumer.decode import decode_event
 from pms_pipelines.db import watermarks
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
-from pms_pipelines.integrations.kit import PmsApiError, PullRequest
+from pms_pipelines.integrations.kit import PmsApiError, PullRequest, ReauthorisationRequired
+from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines_tests.reliability import figures
 from pms_pipelines_tests.reliability.common import read_everything
@@ -141,36 +147,81 @@ def test_a_pull_that_cannot_complete_keeps_its_watermark(kinesis_stream: str, db
         sandbox.stop()
 
 
-@pytest.mark.xfail(strict=True, raises=PmsApiError, reason=(
-    "known: PropertyMe refresh tokens are one-use; when the answer to a token refresh is "
-    "lost after the server rotated the token (a truncated body, a dropped connection), the "
-    "kit retries the POST with the old refresh token, gets 400 'already used', and the new "
-    "token was never saved: the agency is locked out until someone re-authorises it"))
-def test_propertyme_refresh_answer_lost(monkeypatch: pytest.MonkeyPatch) -> None:
-    sandbox, credentials = _start("propertyme", units=3)
+def test_propertyme_refresh_answer_lost_asks_to_reauthorise(
+        kinesis_stream: str, db_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PropertyMe rotates the refresh token on every use and documents no reuse or grace
+    period (the sandbox refuses a used one at once). When the answer to a refresh is lost
+    after the rotation, no client can learn the new token: the agency must connect again.
+    The pull says exactly that, naming the agency and no secret; its watermark stays; the
+    other agency pulls on; once re-authorised, the next run completes."""
+    integration = REGISTRY["propertyme"]
+    entity = integration.entities[0]
+    agencies = {a: {f: f"{f}-{secrets.token_hex(8)}" for f in integration.credential_fields}
+                for a in ("faulty", "other")}
+    refs = {}
+    for agency_id, credentials in agencies.items():
+        path = tmp_path / f"{agency_id}.json"
+        path.write_text(json.dumps(credentials))
+        refs[agency_id] = f"file:{path}"
+    module = importlib.import_module(integration.sandbox_module)
+    sandbox = module.start_sandbox([{"agency_id": a, **c, "units": 3} for a, c in agencies.items()],
+                                   rate_limit_per_s=None)
+
+    def pull(agency_id: str, *, full: bool = False) -> Any:
+        with connect(db_url) as conn:
+            return pull_and_publish(
+                integration, agency_id=agency_id, entity=entity, base_url=sandbox.base_url,
+                credentials=resolve_credentials(refs[agency_id], integration.credential_fields),
+                conn=conn, kinesis=kinesis_client(), stream=kinesis_stream, full=full,
+                save_credentials=partial(save_credentials, refs[agency_id]))
+
+    def watermark(agency_id: str) -> Any:
+        with connect(db_url) as conn:
+            return watermarks.read_watermark(conn, "propertyme", agency_id, entity)
+
     real_send = requests.Session.send
-    cut = []
+    cut: list[str] = []
 
     def send(session: requests.Session, prepared: requests.PreparedRequest, **kw: Any):
         response = real_send(session, prepared, **kw)
-        if prepared.method == "POST" and not cut:
-            cut.append(prepared.url)
+        if prepared.method == "POST" and "/connect/token" in (prepared.url or "") and not cut:
+            cut.append(prepared.url or "")  # the server rotated; we never see the new token
             response._content = response.content[: len(response.content) // 2]
         return response
 
-    monkeypatch.setattr(requests.Session, "send", send)
-    integration = REGISTRY["propertyme"]
     try:
-        request = PullRequest(agency_id="faulty", entity=integration.entities[0],
-                              base_url=sandbox.base_url, credentials=dict(credentials),
-                              since=None, observed_at=datetime.now(timezone.utc),
-                              save_credentials=credentials.update)
-        try:
-            list(integration.pull(request))
-        except PmsApiError:
-            figures.record("6 PMS faults: propertyme token answer lost", events=1, faults=1,
-                           lost=0, duplicated=0, dead_lettered=0, result="KNOWN BUG",
-                           note="one-use refresh token burnt by the retry: agency locked out")
-            raise
+        first = pull("faulty")
+        before = watermark("faulty")
+        assert before == first.watermark_after
+        monkeypatch.setattr(requests.Session, "send", send)
+        failures = []
+        for _run in range(2):  # the run that lost the answer, and the next one
+            with pytest.raises(ReauthorisationRequired) as raised:
+                pull("faulty")
+            failures.append(str(raised.value))
+            assert watermark("faulty") == before
+        monkeypatch.undo()
+        assert len(cut) == 1
+        spent = {*agencies["faulty"].values(), sandbox.store("faulty").refresh_token,
+                 *json.loads(Path(refs["faulty"][5:]).read_text()).values()}
+        for message in failures:
+            assert message.startswith("propertyme agency 'faulty' must be re-authorised")
+            assert "invalid_grant" in message and "Connect the agency again" in message
+            assert not any(secret in message for secret in spent)
+        other = pull("other", full=True)
+        assert other.published > 0 and watermark("other") == other.watermark_after
+        # The operator connects the agency again and stores the new refresh token.
+        save_credentials(refs["faulty"], {"refresh_token": sandbox.authorise("faulty")})
+        sandbox.touch("faulty", entity)
+        again = pull("faulty")
+        assert again.mode == "incremental" and again.published >= 1
+        assert watermark("faulty") > before
+        figures.record("6 PMS faults: propertyme token answer lost",
+                       events=first.published + other.published + again.published, faults=1,
+                       lost=0, duplicated=0, dead_lettered=0,
+                       note="rotated refresh token's answer cut: ReauthorisationRequired "
+                            "naming the agency (2 runs), watermark unchanged, other agency "
+                            "pulled; after re-authorising the next run completed")
     finally:
         sandbox.stop()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.http import ApiSender
 
 
@@ -47,6 +48,8 @@ class OAuthToken:
     `form(credentials)` builds the token request; `token_url(base_url)` says where it goes;
     `on_token(body)` sees each token response (to store a rotated refresh token).
     `header_fields` adds per-request headers from credentials (e.g. a customer id).
+    `refused(error)` may turn the token endpoint's refusal (a 4xx `PmsApiError`) into the
+    integration's own, more actionable error (e.g. `ReauthorisationRequired`), or None.
     """
 
     token_url: Callable[[str], str]
@@ -55,6 +58,7 @@ class OAuthToken:
     header_fields: Mapping[str, str] = field(default_factory=dict)
     static: Mapping[str, str] = field(default_factory=dict)
     on_token: Callable[[Mapping[str, Any]], None] | None = None
+    refused: Callable[[PmsApiError], Exception | None] | None = None
     clock: Callable[[], float] = time.monotonic
     _token: str | None = None
     _expires_at: float = 0.0
@@ -81,9 +85,15 @@ class OAuthToken:
             sender.add_secret(password)
             pair = base64.b64encode(f"{user}:{password}".encode()).decode()
             headers = {"Authorization": f"Basic {pair}"}
-        body, _ = sender.send_json(
-            "POST", self.token_url(sender.base_url), form=form, headers=headers
-        )
+        try:
+            body, _ = sender.send_json(
+                "POST", self.token_url(sender.base_url), form=form, headers=headers
+            )
+        except PmsApiError as error:
+            better = self.refused(error) if self.refused and not error.retryable else None
+            if better is None:
+                raise
+            raise better from None
         token = body.get("access_token") if isinstance(body, dict) else None
         if not token:
             raise ValueError("the token endpoint returned no access_token")

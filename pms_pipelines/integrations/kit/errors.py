@@ -26,3 +26,22 @@ class PmsApiError(Exception):
     @property
     def retryable(self) -> bool:
         return self.status is None or self.status == 429 or self.status >= 500
+
+
+class ReauthorisationRequired(PmsApiError):
+    """The provider refused an agency's stored grant (a used or revoked OAuth refresh
+    token): no retry or later run can help until the agency is connected again.
+
+    The text names the PMS and the agency and says what the operator must do; like any
+    `PmsApiError` it carries the vendor's (redacted) message and never a secret.
+    """
+
+    def __init__(self, *, pms: str, agency_id: str, refused: PmsApiError, remedy: str) -> None:
+        super().__init__(method=refused.method, path=refused.path, status=refused.status,
+                         message=refused.vendor_message, attempts=refused.attempts)
+        self.pms, self.agency_id = pms, agency_id
+        self.args = (
+            f"{pms} agency {agency_id!r} must be re-authorised: the token endpoint refused "
+            f"its stored refresh token (HTTP {refused.status}: {refused.vendor_message}). "
+            f"{remedy} Its pulls fail until then; its watermarks stay where they are.",
+        )

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pms_pipelines.integrations.kit.auth import OAuthToken
+from pms_pipelines.integrations.kit.errors import PmsApiError, ReauthorisationRequired
 from pms_pipelines.integrations.kit.http import (
     ApiSender, RetryPolicy, default_error_message, shared_bucket,
 )
@@ -62,7 +63,8 @@ def token_url(base_url: str) -> str:
 
 
 def error_message(body: bytes) -> str:
-    """ServiceStack's `ResponseStatus.Message`, else whatever the kit finds."""
+    """ServiceStack's `ResponseStatus.Message`; the token endpoint's OAuth error code and
+    description (`invalid_grant: ...`, RFC 6749 5.2); else whatever the kit finds."""
     try:
         parsed = json.loads(body)
     except ValueError:
@@ -70,6 +72,9 @@ def error_message(body: bytes) -> str:
     if isinstance(parsed, dict) and isinstance(parsed.get("ResponseStatus"), dict):
         status = parsed["ResponseStatus"]
         return str(status.get("Message") or status.get("ErrorCode") or "(no message)")
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), str):
+        description = parsed.get("error_description")
+        return f"{parsed['error']}: {description}" if description else parsed["error"]
     return default_error_message(body)
 
 
@@ -85,14 +90,24 @@ _ROTATED: dict[tuple[str, str, str], str] = {}
 _ROTATED_LOCK = threading.Lock()
 
 
+REAUTHORISE = (
+    "PropertyMe refresh tokens are one-use and it documents no grace period: this one was "
+    "used already (for example the answer to an earlier refresh was lost after PropertyMe "
+    "had rotated it) or the agency revoked our access. Connect the agency again "
+    "(PropertyMe's authorisation-code flow, scope offline_access) and write the new "
+    "refresh_token into its credentials reference."
+)
+
+
 class RotatingRefreshToken:
     """The refresh-token grant of one agency, keeping up with PropertyMe's rotation."""
 
     def __init__(self, credentials: Mapping[str, str], url: str,
-                 save: Callable[[Mapping[str, str]], None] | None) -> None:
+                 save: Callable[[Mapping[str, str]], None] | None,
+                 agency_id: str = "(unnamed)") -> None:
         self.client_id = credentials["client_id"]
         self.client_secret = credentials["client_secret"]
-        self.url, self.save = url, save
+        self.url, self.save, self.agency_id = url, save, agency_id
         self.current = self.sent = self._latest(credentials["refresh_token"])
 
     def _latest(self, token: str) -> str:
@@ -116,6 +131,13 @@ class RotatingRefreshToken:
         if self.save is not None:
             self.save({"refresh_token": new})
 
+    def refused(self, error: PmsApiError) -> Exception | None:
+        """`invalid_grant`: the refresh token is spent; only a new authorisation helps."""
+        if error.status == 400 and error.vendor_message.startswith("invalid_grant"):
+            return ReauthorisationRequired(pms="propertyme", agency_id=self.agency_id,
+                                           refused=error, remedy=REAUTHORISE)
+        return None
+
 
 class PropertyMeClient(RestClient):
     """Reads one agency's (one connected portfolio's) PropertyMe collections."""
@@ -123,16 +145,19 @@ class PropertyMeClient(RestClient):
     def __init__(
         self, base_url: str, credentials: Mapping[str, str], *,
         save_credentials: Callable[[Mapping[str, str]], None] | None = None,
+        agency_id: str = "(unnamed)",
         rate_limit_per_s: float | None = RATE_LIMIT_PER_S, policy: RetryPolicy = RetryPolicy(),
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        grant = RotatingRefreshToken(credentials, token_url(base_url), save_credentials)
+        grant = RotatingRefreshToken(credentials, token_url(base_url), save_credentials,
+                                     agency_id)
         # 90% of the assumed limit: our clock and theirs never agree where a second starts.
         limiter = (shared_bucket((base_url, grant.client_id), rate_limit_per_s * 0.9)
                    if rate_limit_per_s else None)
         sender = ApiSender(base_url, {}, secrets=(grant.client_secret, grant.current),
                            policy=policy, limiter=limiter, error_message=error_message)
-        auth = OAuthToken(token_url=token_url, form=grant.form, on_token=grant.on_token)
+        auth = OAuthToken(token_url=token_url, form=grant.form, on_token=grant.on_token,
+                          refused=grant.refused)
         super().__init__(base_url, auth, credentials, policy=policy, progress=progress,
                          sender=sender)
 

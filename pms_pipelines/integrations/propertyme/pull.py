@@ -79,5 +79,6 @@ def pull_with(client: PropertyMeClient, req: PullRequest) -> Output:
 def pull(req: PullRequest) -> Output:
     """The integration's entry point: every event (or rejection) of `req.entity`."""
     client = PropertyMeClient(req.base_url, req.credentials, policy=req.policy,
-                              progress=req.progress, save_credentials=req.save_credentials)
+                              progress=req.progress, save_credentials=req.save_credentials,
+                              agency_id=req.agency_id)
     return pull_with(client, req)

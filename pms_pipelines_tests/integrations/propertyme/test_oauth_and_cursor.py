@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from pms_pipelines.integrations.kit import PmsApiError
+from pms_pipelines.integrations.kit import PmsApiError, ReauthorisationRequired
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging
 from pms_pipelines.integrations.propertyme import client as pme_client
@@ -68,11 +68,24 @@ def test_a_used_refresh_token_fails_clearly_without_secrets(sandbox) -> None:
     running, creds = sandbox
     assert _token(running.base_url, creds, creds["refresh_token"]).status_code == 200
     pme_client._ROTATED.clear()  # a new process that never saw the rotation
-    client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None)
-    with pytest.raises(PmsApiError) as raised:
+    client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None,
+                              agency_id="a")
+    with pytest.raises(ReauthorisationRequired) as raised:
         list(client.lots())
     assert raised.value.status == 400 and "already used" in raised.value.vendor_message
+    assert str(raised.value).startswith("propertyme agency 'a' must be re-authorised")
     assert not any(value in str(raised.value) for value in creds.values())
+    assert running.store("a").refresh_token not in str(raised.value)
+
+
+def test_a_wrong_client_secret_is_not_mistaken_for_a_spent_grant(sandbox) -> None:
+    running, creds = sandbox
+    client = PropertyMeClient(running.base_url, {**creds, "client_secret": "wrong"},
+                              policy=FAST, rate_limit_per_s=None, agency_id="a")
+    with pytest.raises(PmsApiError) as raised:
+        list(client.lots())
+    assert not isinstance(raised.value, ReauthorisationRequired)
+    assert raised.value.status == 400 and raised.value.vendor_message == "invalid_client"
 
 
 def test_change_stamp_is_dotnet_ticks_minus_one() -> None:

@@ -2,7 +2,9 @@
 
 `start_sandbox(...)` serves, on loopback, the endpoints the integration reads under
 `/api` (the spec's basePath) and the OAuth token endpoint `/connect/token`, which rotates
-the refresh token on every use and refuses a used one, like PropertyMe's identity server.
+the refresh token on every use and refuses a used one at once, like PropertyMe's identity
+server (no reuse or grace period: none is documented, so none may be relied on);
+`authorise(agency_id)` stands for the agency connecting again.
 It filters on the `Timestamp` change stamp, pages /v1/lots/archived with Offset/Limit,
 answers 429 above the assumed 10 requests/s per client and sends ServiceStack error bodies.
 Each agency is generated (seeded, `"units": N`) or loaded from a fixture file in
@@ -62,6 +64,11 @@ class RunningSandbox(kit.RunningServer[AgencyStore]):
             else:
                 store.archive(collection, record_id, now)
         return record_id
+
+    def authorise(self, agency_id: str) -> str:
+        """The agency connects again (the authorisation-code step, done out of band at
+        PropertyMe): a new refresh token, the only valid one from now on."""
+        return self.store(agency_id).authorise()
 
 
 def start_sandbox(

@@ -84,6 +84,12 @@ class AgencyStore:
             self.refresh_token = secrets.token_urlsafe(32)
             return self.refresh_token
 
+    def authorise(self) -> str:
+        """A fresh authorisation: a new refresh token replaces whatever chain was valid."""
+        with self.lock:
+            self.refresh_token = secrets.token_urlsafe(32)
+            return self.refresh_token
+
 
 def load_fixture(store: AgencyStore, path: str | Path) -> AgencyStore:
     """Fill a store from a JSON file keyed by endpoint path, each value being exactly that
