@@ -7,6 +7,12 @@ from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
 
+from pms_pipelines.alerts.delivery import (
+    SNS_TOPIC_ENV,
+    UI_BASE_URL_ENV,
+    WEBHOOK_ENV,
+    Destinations,
+)
 from pms_pipelines.db.connection import connect
 from pms_pipelines.aws import aws_client, kinesis_client
 
@@ -61,6 +67,18 @@ class PmsEndpoints(ConfigurableResource):
         return os.environ.get(f"PMS_{pms.upper()}_BASE_URL", default)
 
 
+class AlertsResource(ConfigurableResource):
+    """Where alerts go: a Slack-compatible webhook (its URL is a secret) and/or an SNS
+    topic; none set: the alert sensors skip and say so. `ui_base_url` links the run."""
+
+    webhook_url: str = ""
+    sns_topic_arn: str = ""
+    ui_base_url: str = ""
+
+    def destinations(self) -> Destinations:
+        return Destinations(self.webhook_url, self.sns_topic_arn, self.ui_base_url)
+
+
 def resources() -> dict[str, Any]:
     """The same resource set for `local` and `prod`: they differ only by environment values."""
     return {
@@ -73,6 +91,11 @@ def resources() -> dict[str, Any]:
             mask_key=_optional("PMS_LAKE_MASK_KEY"),
         ),
         "pms_endpoints": PmsEndpoints(),
+        "alerts": AlertsResource(
+            webhook_url=_optional(WEBHOOK_ENV),
+            sns_topic_arn=_optional(SNS_TOPIC_ENV),
+            ui_base_url=_optional(UI_BASE_URL_ENV),
+        ),
     }
 
 
