@@ -41,3 +41,37 @@ def schedules() -> Schedules:
         agency_interval_s=int(os.environ.get("PMS_AGENCY_INTERVAL_S", "15" if local else "60")),
         consume_max_records=int(os.environ.get("PMS_CONSUME_MAX_RECORDS", "50000")),
     )
+
+
+@dataclass(frozen=True)
+class Health:
+    """Thresholds of the health asset checks (seconds), and how often they run."""
+
+    cron: str
+    pull_freshness_s: int
+    lag_warn_s: int
+    lag_error_s: int
+    integrity_grace_s: int
+
+
+def cron_interval_s(cron: str) -> int:
+    """The shortest time between two ticks of `cron`, in seconds."""
+    from dagster._utils.schedules import get_smallest_cron_interval  # the pinned Dagster's
+
+    return int(get_smallest_cron_interval(cron).total_seconds())
+
+
+def health() -> Health:
+    local = environment() == "local"
+    # A pull is late once three incremental ticks went by without one succeeding.
+    freshness = os.environ.get("PMS_PULL_FRESHNESS_S")
+    return Health(
+        cron=os.environ.get("PMS_HEALTH_CRON", "*/2 * * * *" if local else "*/5 * * * *"),
+        pull_freshness_s=int(freshness) if freshness else
+        3 * cron_interval_s(schedules().incremental_cron),
+        lag_warn_s=int(os.environ.get("PMS_LAG_WARN_S", "900")),
+        lag_error_s=int(os.environ.get("PMS_LAG_ERROR_S", "21600")),
+        integrity_grace_s=int(
+            os.environ.get("PMS_INTEGRITY_GRACE_S", "600" if local else "3600")
+        ),
+    )
