@@ -18,8 +18,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pms_pipelines.consumer.batch import BatchResult, apply_batch
+from pms_pipelines.consumer.shard_probe import remember_iterator
 from pms_pipelines.db.checkpoints import read_checkpoints
-from pms_pipelines.stream.reader import ShardBatch, StartPosition, read_shard
+from pms_pipelines.stream.reader import ReaderTail, ShardBatch, StartPosition, read_shard
 
 
 class CheckpointExpired(RuntimeError):
@@ -125,8 +126,10 @@ def consume_shard(
     position = StartPosition.after(checkpoint.sequence_number if checkpoint else None)
     expected = checkpoint.sequence_number if checkpoint else None
     gap = _retention_gap(kinesis, conn, stream, shard_id) if checkpoint else None
+    tail = ReaderTail()
     batches = read_shard(
-        kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records
+        kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records,
+        tail=tail,
     )
     for batch in _prefetched(batches):
         if gap is not None and batch.records:  # only when there is something after it
@@ -145,6 +148,10 @@ def consume_shard(
         report.add(result, batch)
         if on_batch is not None:
             on_batch(report)
+    if tail.iterator is not None and tail.issued_at is not None:  # the sensor's next probe
+        remember_iterator(conn, stream, shard_id, tail.after_sequence, tail.iterator,
+                          tail.issued_at)
+        conn.commit()
     report.seconds = time.monotonic() - started
     return report
 

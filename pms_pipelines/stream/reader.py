@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -46,6 +46,17 @@ class StartPosition:
         return args
 
 
+@dataclass
+class ReaderTail:
+    """Filled by `read_shard` when it stops with the shard still open: the next iterator,
+    positioned right after `after_sequence` (None: the start was the trim horizon and no
+    record was read), and when Kinesis issued it (it expires 5 minutes later)."""
+
+    iterator: str | None = None
+    after_sequence: str | None = None
+    issued_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class ShardBatch:
     records: list[StreamRecord]
@@ -70,12 +81,16 @@ def read_shard(
     max_records: int | None = None,
     empty_polls: int = 2,
     sleep: Callable[[float], None] = time.sleep,
+    tail: ReaderTail | None = None,
 ) -> Iterator[ShardBatch]:
     """Yield batches of records. Stops when the shard is ended, when `max_records` were
     read, or when the reader is caught up (no records and nothing behind) `empty_polls`
-    times in a row. A final batch with `shard_ended=True` and no records marks the end."""
+    times in a row. A final batch with `shard_ended=True` and no records marks the end.
+    On a stop with the shard open, `tail` (if given) gets the next iterator."""
     iterator = shard_iterator(client, stream, shard_id, start)
     last_sequence = start.sequence_number if start.kind == "AFTER_SEQUENCE_NUMBER" else None
+    # Whether "right after last_sequence" names the position (not so from a timestamp).
+    position_known = start.kind in ("AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON")
     read = 0
     idle = 0
     throttled = 0
@@ -83,6 +98,7 @@ def read_shard(
     while True:
         limit = batch_limit if max_records is None else min(batch_limit, max_records - read)
         try:
+            issued_at = datetime.now(timezone.utc)
             response = client.get_records(ShardIterator=iterator, Limit=max(limit, 1))
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
@@ -113,9 +129,15 @@ def read_shard(
         ended = next_iterator is None
         if records:
             last_sequence = records[-1].sequence_number
+            position_known = True
             read += len(records)
         if records or ended:
             yield ShardBatch(records, behind, ended)
+        caught_up = not records and behind == 0 and idle + 1 >= empty_polls
+        if not ended and tail is not None and position_known and (
+                caught_up or (max_records is not None and read >= max_records)):
+            tail.iterator, tail.after_sequence, tail.issued_at = (
+                next_iterator, last_sequence, issued_at)
         if ended or (max_records is not None and read >= max_records):
             return
         if records:
