@@ -8,6 +8,7 @@ from pms_pipelines.defs.agency_sensor import build_agency_sensor
 from pms_pipelines.defs.consume_assets import consume_job, consume_stream, stream_spec
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
 from pms_pipelines.defs.integration_health import unavailable_sensor
+from pms_pipelines.defs.ops_jobs import build_ops_jobs
 from pms_pipelines.defs.lake_assets import (
     athena_specs,
     compact_lake_day,
@@ -33,7 +34,7 @@ def build_definitions(
     return Definitions(
         assets=[*pull_assets, stream_spec(upstream), consume_stream, compact_lake_day,
                 *athena_specs()],
-        jobs=[*pull_jobs, consume_job, lake_job],
+        jobs=[*pull_jobs, consume_job, lake_job, *build_ops_jobs(registry)],
         sensors=[
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),

@@ -1,4 +1,6 @@
-"""Re-drive dead letters after a fix: `python -m pms_pipelines.consumer.redrive`.
+"""Re-drive dead letters after a fix: `python -m pms_pipelines.ops redrive` (also the
+Dagster job `ops_redrive_dead_letters`; `python -m pms_pipelines.consumer.redrive` is
+the same command).
 
 A record the consumer rejected stays in `ingest.dead_letter` with its reason and its
 original bytes. Once the cause is fixed (a consumer release that accepts what it
@@ -13,10 +15,10 @@ events: they come back through the next full pull of their agency, not from here
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import psycopg
 
@@ -39,17 +41,22 @@ def redrive(
     conn: psycopg.Connection,
     *,
     ids: Sequence[int] | None = None,
+    reason_contains: str | None = None,
+    received_after: datetime | None = None,
+    received_before: datetime | None = None,
     repair: Callable[[bytes], bytes] | None = None,
     limit: int = 10_000,
     dry_run: bool = False,
 ) -> RedriveReport:
-    """Re-apply pending consume-stage dead letters (all, or those in `ids`), oldest first."""
+    """Re-apply pending consume-stage dead letters, oldest first, up to `limit`: all, or
+    those in `ids`, with a reason containing `reason_contains`, received in
+    [`received_after`, `received_before`)."""
     report = RedriveReport()
     with conn.transaction():
-        letters = [
-            letter for letter in list_dead_letters(conn, stage="consume", limit=limit)
-            if ids is None or letter.id in set(ids)
-        ]
+        letters = list_dead_letters(
+            conn, stage="consume", limit=limit, ids=ids, reason_contains=reason_contains,
+            received_after=received_after, received_before=received_before,
+        )
         report.examined = len(letters)
         valid: list[tuple[DeadLetter, Event]] = []
         for letter in letters:
@@ -70,26 +77,9 @@ def redrive(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pms_pipelines.db.connection import connect, database_url
+    from pms_pipelines.ops.cli import main as ops_main  # the ops import this module
 
-    parser = argparse.ArgumentParser(
-        prog="python -m pms_pipelines.consumer.redrive",
-        description="Re-apply pending consume-stage dead letters with the current code.",
-    )
-    parser.add_argument("--id", type=int, action="append", help="dead letter id (repeatable)")
-    parser.add_argument("--limit", type=int, default=10_000)
-    parser.add_argument("--dry-run", action="store_true",
-                        help="only say which would now load and which are still invalid")
-    args = parser.parse_args(argv)
-    with connect(database_url(), application_name="pms-redrive") as conn:
-        report = redrive(conn, ids=args.id, limit=args.limit, dry_run=args.dry_run)
-    for letter_id, reason in report.still_invalid:
-        print(f"still invalid: dead letter {letter_id}: {reason}")
-    verb = "would re-drive" if args.dry_run else "re-drove"
-    print(f"{report.examined} pending examined; {verb} {len(report.redriven_ids)} "
-          f"({report.loaded} loaded, {report.stale} stale); "
-          f"{len(report.still_invalid)} still invalid")
-    return 0
+    return ops_main(["redrive", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

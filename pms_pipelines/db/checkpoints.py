@@ -86,3 +86,37 @@ def advance_checkpoint(
     ).fetchone()
     assert row is not None
     return ShardCheckpoint(*row)
+
+
+def rewind_checkpoint(
+    conn: psycopg.Connection,
+    stream: str,
+    shard_id: str,
+    sequence_number: str | None,
+    *,
+    last_arrival_at: datetime | None,
+    run_id: str | None,
+) -> ShardCheckpoint | None:
+    """Move a checkpoint back for a replay (None: back to the trim horizon), in the
+    caller's transaction; the shard is read again to its end, so it is no longer ended.
+
+    The row lock waits for a batch in flight to commit; that run's next batch then finds
+    the checkpoint moved and stops (`CheckpointMoved`) instead of skipping the replay.
+    Returns None, changing nothing, when the checkpoint is not after `sequence_number`
+    (a replay never moves a checkpoint forward: that would skip records).
+    """
+    current = lock_checkpoint(conn, stream, shard_id)
+    if current.sequence_number is None:
+        return None  # already read from the trim horizon: nothing is before it
+    if sequence_number is not None and (
+        sequence_order(sequence_number) >= sequence_order(current.sequence_number)
+    ):
+        return None
+    row = conn.execute(
+        "UPDATE ingest.checkpoint SET sequence_number = %s, shard_ended = false, "
+        "last_arrival_at = %s, run_id = %s, updated_at = now() "
+        f"WHERE stream_name = %s AND shard_id = %s RETURNING {_COLUMNS}",
+        (sequence_number, last_arrival_at, run_id, stream, shard_id),
+    ).fetchone()
+    assert row is not None
+    return ShardCheckpoint(*row)

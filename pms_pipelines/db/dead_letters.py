@@ -60,13 +60,26 @@ def list_dead_letters(
     stage: str | None = None,
     include_redriven: bool = False,
     limit: int = 100,
+    ids: Sequence[int] | None = None,
+    reason_contains: str | None = None,
+    received_after: datetime | None = None,
+    received_before: datetime | None = None,
 ) -> list[DeadLetter]:
-    """Oldest first, pending only unless `include_redriven`."""
+    """Oldest first, pending only unless `include_redriven`; optionally only `ids`, a
+    reason containing `reason_contains` (case-insensitive), received in
+    [`received_after`, `received_before`)."""
     rows = conn.execute(
         f"SELECT {_COLUMNS}, id, received_at, redriven_at FROM ingest.dead_letter "
         "WHERE (%(stage)s::text IS NULL OR stage = %(stage)s) "
-        "AND (%(all)s OR redriven_at IS NULL) ORDER BY id LIMIT %(limit)s",
-        {"stage": stage, "all": include_redriven, "limit": limit},
+        "AND (%(all)s OR redriven_at IS NULL) "
+        "AND (%(ids)s::bigint[] IS NULL OR id = ANY(%(ids)s::bigint[])) "
+        "AND (%(reason)s::text IS NULL OR strpos(lower(reason), lower(%(reason)s)) > 0) "
+        "AND (%(after)s::timestamptz IS NULL OR received_at >= %(after)s) "
+        "AND (%(before)s::timestamptz IS NULL OR received_at < %(before)s) "
+        "ORDER BY id LIMIT %(limit)s",
+        {"stage": stage, "all": include_redriven, "limit": limit,
+         "ids": None if ids is None else list(ids), "reason": reason_contains,
+         "after": received_after, "before": received_before},
     ).fetchall()
     return [DeadLetter(*row[:2], bytes(row[2]), *row[3:]) for row in rows]
 
