@@ -1,0 +1,138 @@
+"""Where the consumer stands in each shard: the consumer-lag and retention-gap checks.
+
+One probe per shard (an iterator after the checkpoint, one GetRecords of one record)
+gives the arrival time of the oldest unconsumed record and `MillisBehindLatest`; the
+checkpoint row gives the arrival time of the last consumed one (`last_arrival_at`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pms_pipelines.consumer.consume import _retention_gap
+from pms_pipelines.health.outcome import ERROR, WARN, Outcome, listing, when
+from pms_pipelines.stream.reader import StartPosition, list_shards, shard_iterator
+
+RESYNC = ("Re-sync: run a full pull of every agency publishing to the stream (the "
+          "<pms>_pull_job with config full: true, or backfill its partitions), then "
+          "acknowledge_retention_gap(conn, stream, shard_id) from "
+          "pms_pipelines.consumer.consume for each shard listed.")
+
+
+@dataclass(frozen=True)
+class ShardPosition:
+    shard_id: str
+    checkpoint: str | None  # None: nothing consumed yet
+    last_arrival_at: datetime | None  # of the last consumed record; None: unknown/acknowledged
+    oldest_unconsumed_at: datetime | None  # of the first record after the checkpoint
+    millis_behind_latest: int
+
+    @property
+    def behind(self) -> bool:
+        return self.oldest_unconsumed_at is not None or self.millis_behind_latest > 0
+
+    def lag_s(self, now: datetime) -> float:
+        """The age of the oldest unconsumed record (or MillisBehindLatest, when Kinesis
+        returned an empty page while behind); 0 when caught up."""
+        ages = [self.millis_behind_latest / 1000]
+        if self.oldest_unconsumed_at is not None:
+            ages.append((now - self.oldest_unconsumed_at).total_seconds())
+        return max(0.0, *ages)
+
+
+def shard_positions(kinesis: Any, conn: Any, stream: str) -> list[ShardPosition]:
+    """Every shard not yet read to its end, with what is after its checkpoint."""
+    rows = conn.execute(
+        "SELECT shard_id, sequence_number, shard_ended, last_arrival_at "
+        "FROM ingest.checkpoint WHERE stream_name = %s", (stream,)
+    ).fetchall()
+    conn.commit()
+    checkpoints = {row[0]: row for row in rows}
+    positions = []
+    for shard in list_shards(kinesis, stream):
+        shard_id = shard["ShardId"]
+        _, sequence, ended, arrived = checkpoints.get(shard_id, (shard_id, None, False, None))
+        if ended:
+            continue
+        iterator = shard_iterator(kinesis, stream, shard_id, StartPosition.after(sequence))
+        response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+        records = response["Records"]
+        positions.append(ShardPosition(
+            shard_id, sequence, arrived,
+            records[0].get("ApproximateArrivalTimestamp") if records else None,
+            int(response.get("MillisBehindLatest", 0)),
+        ))
+    return positions
+
+
+def consumer_lag(
+    positions: list[ShardPosition], now: datetime, warn_s: int, error_s: int
+) -> Outcome:
+    """Fails when a shard's lag exceeds `warn_s` (WARN) or `error_s` (ERROR)."""
+    lags = sorted(((p.lag_s(now), p) for p in positions), key=lambda lp: -lp[0])
+    worst = lags[0][0] if lags else 0.0
+    over_warn = [p.shard_id for lag, p in lags if lag > warn_s]
+    over_error = [p.shard_id for lag, p in lags if lag > error_s]
+    lines = [
+        f"{p.shard_id}: {lag:.0f} s behind (oldest unconsumed arrived "
+        f"{when(p.oldest_unconsumed_at)}, MillisBehindLatest {p.millis_behind_latest}, "
+        f"last consumed arrived {when(p.last_arrival_at)})"
+        for lag, p in lags
+    ]
+    if over_error:
+        description = (f"{len(over_error)} shard(s) more than {error_s} s behind, the "
+                       f"stream keeps records 24 h: {', '.join(over_error)}")
+    elif over_warn:
+        description = f"{len(over_warn)} shard(s) more than {warn_s} s behind: {', '.join(over_warn)}"
+    else:
+        description = f"{len(positions)} shard(s), none more than {warn_s} s behind"
+    return Outcome(
+        passed=not over_warn,
+        severity=ERROR if over_error else WARN,
+        description=description,
+        metadata={
+            "max_lag_s": round(worst, 1),
+            "shards": len(positions),
+            "shards_behind": sum(1 for p in positions if p.behind),
+            "shards_over_warn": len(over_warn),
+            "shards_over_error": len(over_error),
+            "warn_s": warn_s,
+            "error_s": error_s,
+            "lag_by_shard": listing(lines, limit=20),
+        },
+    )
+
+
+def retention_gaps(
+    kinesis: Any, conn: Any, stream: str, positions: list[ShardPosition]
+) -> Outcome:
+    """Fails (ERROR) for every shard whose checkpoint's last record arrived before the
+    trim horizon while records follow it: the consumer stops there with
+    `CheckpointExpired` (the same rule, `consume._retention_gap`) until the re-sync."""
+    gaps = {
+        p.shard_id: message for p in positions
+        if p.behind and p.last_arrival_at is not None
+        and (message := _retention_gap(kinesis, conn, stream, p.shard_id)) is not None
+    }
+    return retention_outcome(stream, gaps)
+
+
+def retention_outcome(stream: str, gaps: dict[str, str]) -> Outcome:
+    """The check's result for `gaps` (shard id: the consumer's message)."""
+    if not gaps:
+        return Outcome(True, f"no shard of {stream} has a checkpoint past the retention",
+                       metadata={"shards_with_gap": 0})
+    return Outcome(
+        passed=False,
+        severity=ERROR,
+        description=(f"retention gap on {stream} shard(s) {', '.join(sorted(gaps))}: records "
+                     f"after the checkpoint may have been trimmed unread. {RESYNC}"),
+        metadata={
+            "shards_with_gap": len(gaps),
+            "shards": ", ".join(sorted(gaps)),
+            "gaps": listing([gaps[s] for s in sorted(gaps)]),
+            "resync": RESYNC,
+        },
+    )
