@@ -1,0 +1,144 @@
+"""Alert sensors: a run failure sensor and a failed-asset-check sensor. They pick the
+facts out of Dagster's records; `pms_pipelines.alerts` builds, sanitizes and sends.
+
+Failed checks are read from the instance's event log: ASSET_CHECK_EVALUATION records
+after the cursor (one storage id), oldest first. Only ERROR-severity failures alert:
+WARN marks what is expected to pass later (today's lake day still filling) and stays
+in the UI. Needs an event log with global ids (Postgres, as here and in AWS)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from dagster import (
+    DagsterEventType,
+    DefaultSensorStatus,
+    EventRecordsFilter,
+    RunFailureSensorContext,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    run_failure_sensor,
+    sensor,
+)
+
+from pms_pipelines.alerts.delivery import NO_DESTINATION, AlertDeliveryError, deliver
+from pms_pipelines.alerts.message import Alert, check_failure_alert, run_failure_alert
+from pms_pipelines.defs.resources import AlertsResource
+
+AGENCY_TAG = "pms/agency"
+PARTITION_TAG = "dagster/partition"
+CHECK_BATCH = 50
+TICK_BUDGET_S = 30.0
+
+
+@run_failure_sensor(
+    name="alert_on_run_failure",
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Sends one sanitized alert per failed run to the webhook and/or SNS topic.",
+)
+def alert_on_run_failure(context: RunFailureSensorContext, alerts: AlertsResource):
+    run = context.dagster_run
+    destinations = alerts.destinations()
+    if not destinations.any:
+        return SkipReason(f"run {run.run_id} failed; {NO_DESTINATION}")
+    error_class, message = _failure_error(context)
+    alert = run_failure_alert(
+        job=run.job_name,
+        run_id=run.run_id,
+        partition=run.tags.get(PARTITION_TAG),
+        agency=run.tags.get(AGENCY_TAG),
+        steps=[event.step_key for event in context.get_step_failure_events() if event.step_key],
+        error_class=error_class,
+        error_message=message,
+        ui_base_url=destinations.ui_base_url,
+    )
+    delivered = deliver(alert, destinations)
+    context.log.info(f"alerted the failure of run {run.run_id} to {', '.join(delivered)}")
+    return None  # None lets Dagster go on to the next failed run in the same tick
+
+
+def _failure_error(context: RunFailureSensorContext) -> tuple[str | None, str | None]:
+    """The first failed step's error (unwrapped from Dagster's wrappers), else the run's."""
+    errors = [e.event_specific_data.error for e in context.get_step_failure_events()
+              if e.event_specific_data is not None and e.event_specific_data.error]
+    data = context.failure_event.event_specific_data
+    if not errors and data is not None and getattr(data, "error", None):
+        errors = [data.error]
+    if not errors:
+        return None, context.failure_event.message
+    error = errors[0]
+    while error.cause is not None and error.cls_name and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    message = error.message
+    if error.cls_name:  # "pkg.mod.ValueError: text" -> "text"
+        message = re.sub(rf"^[\w.]*{re.escape(error.cls_name)}: ", "", message.lstrip())
+    return error.cls_name, message
+
+
+@sensor(
+    name="alert_on_failed_check",
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Sends one sanitized alert per failed ERROR-severity asset check "
+    "evaluation to the webhook and/or SNS topic.",
+)
+def alert_on_failed_check(context: SensorEvaluationContext, alerts: AlertsResource):
+    storage = context.instance.event_log_storage
+    if context.cursor is None:  # like Dagster's run status sensors: start from now
+        latest = storage.get_event_records(_evaluations(None), limit=1, ascending=False)
+        start = latest[0].storage_id if latest else 0
+        return SensorResult(skip_reason=f"starting after check evaluation {start}",
+                            cursor=str(start))
+    cursor = int(context.cursor)
+    records = storage.get_event_records(_evaluations(cursor), limit=CHECK_BATCH, ascending=True)
+    destinations = alerts.destinations()
+    if not destinations.any:
+        last = records[-1].storage_id if records else cursor
+        return SensorResult(skip_reason=NO_DESTINATION, cursor=str(last))
+    started, sent = time.monotonic(), 0
+    for record in records:
+        alert = _check_alert(record, destinations.ui_base_url)
+        if alert is not None:
+            try:
+                deliver(alert, destinations)
+            except AlertDeliveryError as error:
+                if sent == 0:
+                    raise  # nothing done this tick: fail it; the cursor stays, next tick retries
+                return SensorResult(skip_reason=f"sent {sent}, then {error}; retrying next tick",
+                                    cursor=str(cursor))
+            sent += 1
+        cursor = record.storage_id
+        if time.monotonic() - started > TICK_BUDGET_S:
+            break
+    return SensorResult(
+        skip_reason=f"sent {sent} alert(s) for failed checks" if sent
+        else "no failed check evaluations",
+        cursor=str(cursor),
+    )
+
+
+def _evaluations(after: int | None) -> EventRecordsFilter:
+    return EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION,
+                              after_cursor=after)
+
+
+def _check_alert(record, ui_base_url: str) -> Alert | None:  # noqa: ANN001
+    """The alert for a failed ERROR evaluation; None for a pass or a WARN."""
+    entry = record.event_log_entry
+    evaluation = entry.dagster_event.asset_check_evaluation_data
+    if evaluation.passed or evaluation.severity.value != "ERROR":
+        return None
+    texts = [v.value for v in evaluation.metadata.values() if isinstance(v.value, str)]
+    return check_failure_alert(
+        asset=evaluation.asset_key.to_user_string(),
+        check=evaluation.check_name,
+        severity=evaluation.severity.value,
+        run_id=entry.run_id or None,
+        job=entry.job_name,
+        partition=evaluation.partition,
+        summary=evaluation.description or (texts[0] if texts else None),
+        ui_base_url=ui_base_url,
+    )
