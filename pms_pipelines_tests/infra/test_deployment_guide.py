@@ -49,6 +49,7 @@ def test_targets_and_names_match_the_modules() -> None:
         assert f"pms-staging/database/{key}-url" in GUIDE
     assert '"${var.name}/agencies/${each.key}"' in secrets_tf
     assert "pms-staging/agencies/buildium/acme-lettings" in GUIDE
-    sql = (ROOT / "deploy" / "sql" / "bootstrap_roles.sql").read_text()
+    roles = (ROOT / "pms_pipelines" / "db" / "roles.py").read_text()
+    assert "pms_pipelines/db/roles.py" in GUIDE
     for role in ("pms_migrator", "pms_consumer", "pms_reader", "dagster"):
-        assert role in sql and role in GUIDE
+        assert role in roles and role in GUIDE

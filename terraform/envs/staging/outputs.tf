@@ -64,7 +64,7 @@ output "db_address" {
 }
 
 output "db_master_secret_arn" {
-  description = "Secret with the pms_admin master credentials, used only for the bootstrap SQL."
+  description = "Secret with the pms_admin master credentials, used only for the role bootstrap (pms_pipelines/db/roles.py)."
   value       = module.platform.db_master_secret_arn
 }
 

@@ -1,7 +1,7 @@
 # RDS PostgreSQL: the pms database the app reads and the dagster database for Dagster's
 # storage, on one encrypted instance in private subnets. The master password is managed
 # by RDS in Secrets Manager (never in Terraform state); the master role is used only to
-# run deploy/sql/bootstrap_roles.sql, which creates the least-privilege roles.
+# run the role bootstrap (pms_pipelines/db/roles.py), which creates the least-privilege roles.
 resource "aws_db_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.private_subnet_ids

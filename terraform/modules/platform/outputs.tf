@@ -64,7 +64,7 @@ output "db_address" {
 }
 
 output "db_master_secret_arn" {
-  description = "Secret with the pms_admin master credentials (for the bootstrap SQL only)."
+  description = "Secret with the pms_admin master credentials (for the role bootstrap only, pms_pipelines/db/roles.py)."
   value       = module.database.master_secret_arn
 }
 
