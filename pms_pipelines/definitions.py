@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dagster import Definitions
 
 from pms_pipelines.defs.agency_sensor import build_agency_sensor
+from pms_pipelines.defs.alert_sensors import alert_on_failed_check, alert_on_run_failure
 from pms_pipelines.defs.consume_assets import consume_job, consume_stream, stream_spec
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
 from pms_pipelines.defs.integration_health import unavailable_sensor
@@ -39,6 +40,8 @@ def build_definitions(
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),
             *(unavailable_sensor(name, error) for name, error in unavailable.items()),
+            alert_on_run_failure,
+            alert_on_failed_check,
         ],
         schedules=[*pull_schedules, lake_compaction_schedule],
         resources=resources(),
