@@ -22,6 +22,7 @@ from typing import Any
 from pms_pipelines.canonical import Event, make_event
 from pms_pipelines.db import dead_letters, snapshots, watermarks
 from pms_pipelines.integrations.kit.integration import Integration, PullRequest, Rejected
+from pms_pipelines.pulls.progress import PullProgress
 from pms_pipelines.stream.publisher import PublishStats, publish_records
 from pms_pipelines.stream.records import OutgoingRecord
 
@@ -103,7 +104,7 @@ def pull_and_publish(
             credentials=credentials,
             since=None if full else previous - WATERMARK_OVERLAP,
             observed_at=observed_at,
-            progress=log,
+            progress=PullProgress(log, f"{integration.name}/{agency_id}/{entity}") if log else None,
             save_credentials=save_credentials,
         )
         seen: set[str] = set()

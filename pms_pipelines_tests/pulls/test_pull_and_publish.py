@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,6 +16,7 @@ from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
 from pms_pipelines.integrations.kit import PmsApiError
+from pms_pipelines.pulls import progress
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
@@ -146,3 +148,31 @@ def test_one_pull_per_agency_at_a_time(sandbox, kinesis_stream, db_conn, db_url)
                 _pull(sandbox, db_conn, kinesis_stream, entity, full=True)
     assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "tenant") is None
     assert _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True).pulled > 0
+
+
+def test_progress_goes_to_the_log_with_the_totals_the_api_gives(
+    sandbox, kinesis_stream, db_conn, monkeypatch
+) -> None:
+    monkeypatch.setattr(progress, "EVERY_S", 0.0)  # every page, so a small pull shows it
+    running, credentials = sandbox
+    lines: list[str] = []
+    report = pull_and_publish(
+        BUILDIUM, agency_id=AGENCY, entity="property", credentials=credentials,
+        base_url=running.base_url, conn=db_conn, kinesis=kinesis_client(),
+        stream=kinesis_stream, full=True, log=lines.append,
+    )
+    store = running.store(AGENCY)
+    # rentals, owners, units: one page each at Buildium's page size, X-Total-Count known
+    reads = [("/v1/rentals", len(store.records["rentals"])),
+             ("/v1/rentals/owners", len(store.records["owners"])),
+             ("/v1/rentals/units", len(store.records["units"]))]
+    assert len(lines) == 4
+    so_far = 0
+    for pages, (line, (path, total)) in enumerate(zip(lines, reads), start=1):
+        so_far += total
+        assert re.fullmatch(
+            rf"buildium/{AGENCY}/property: {pages} pages, {so_far} records in \d+s; "
+            rf"GET {path}: page 1, {total} of {total} records, 0 left \(~0 pages.*\)", line)
+    assert report.pulled == len(store.records["units"])
+    assert lines[3].startswith(f"buildium/{AGENCY}/property: full pull done, "
+                               f"{report.pulled} pulled")

@@ -7,7 +7,10 @@ From the vendor spec (`buildium-openapi.json`) and its introduction:
 - incremental: `lastupdatedfrom` ("on or after", UTC, `YYYY-MM-DDTHH:MM:SSZ`), offered on
   every endpoint we read, so no entity falls back to a full pull; only leases and rents
   echo `LastUpdatedDateTime` back;
-- rate limit: 10 requests/s per API key. HTTP retries are the kit's one policy.
+- rate limit: "10 concurrent requests per second" per API key; the kit's rate window
+  allows exactly that (10 in any second, counted until a second after each answer).
+  HTTP retries are the kit's one policy. Header auth is stateless, so the next page is
+  read ahead in a thread while the current one is mapped.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from pms_pipelines.integrations.kit.auth import HeaderKeys
 from pms_pipelines.integrations.kit.http import RetryPolicy
-from pms_pipelines.integrations.kit.paging import OffsetPaging
+from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient
 
 BUILDIUM_BASE_URL = "https://api.buildium.com"
@@ -50,13 +53,13 @@ class BuildiumClient(RestClient):
     def __init__(
         self, base_url: str, client_id: str, client_secret: str, *,
         page_size: int = MAX_LIMIT, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
-        policy: RetryPolicy = RetryPolicy(), progress: Callable[[str], None] | None = None,
+        policy: RetryPolicy = RetryPolicy(), progress: Callable[[PageRead], None] | None = None,
     ) -> None:
         super().__init__(
             base_url, HeaderKeys(AUTH_HEADERS),
             {"client_id": client_id, "client_secret": client_secret},
             rate_limit_per_s=rate_limit_per_s, rate_key=client_id, policy=policy,
-            progress=progress,
+            progress=progress, read_ahead=True,
         )
         self.paging = replace(PAGING, page_size=max(1, min(page_size, MAX_LIMIT)))
 
@@ -65,16 +68,21 @@ class BuildiumClient(RestClient):
         return self.records(replace(resource, paginator=self.paging), since=since,
                             params=params)
 
-    def rentals(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        return self._read(RENTALS, since)
+    def rentals(
+        self, since: datetime | None = None, property_ids: Iterable[int] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return self._by_ids(RENTALS, "propertyids", property_ids, since)
 
     def units(
         self, since: datetime | None = None, property_ids: Iterable[int] | None = None
     ) -> Iterator[dict[str, Any]]:
         return self._by_ids(UNITS, "propertyids", property_ids, since)
 
-    def owners(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        return self._read(OWNERS, since)
+    def owners(
+        self, since: datetime | None = None, property_ids: Iterable[int] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Rental owners (with `property_ids`: the owners of any of those properties)."""
+        return self._by_ids(OWNERS, "propertyids", property_ids, since)
 
     def tenants(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
         return self._read(TENANTS, since)
@@ -97,7 +105,7 @@ class BuildiumClient(RestClient):
         if ids is None:
             yield from self._read(resource, since)
             return
-        ordered = sorted(set(ids))
+        ordered = sorted({i for i in ids if i is not None})
         for start in range(0, len(ordered), IDS_PER_REQUEST):
             chunk = ordered[start:start + IDS_PER_REQUEST]
             yield from self._read(resource, since, [(name, i) for i in chunk])

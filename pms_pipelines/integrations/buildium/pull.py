@@ -3,8 +3,9 @@
 Which Buildium collections feed which entity:
 - property ← /v1/rentals/units, joined to /v1/rentals (type, status, name) and
   /v1/rentals/owners (`PropertyIds` give the landlords). Units carry no owner or rental
-  fields, so an incremental pull also re-reads the units of rentals and owners that
-  changed since the watermark.
+  fields, so an incremental pull reads rentals, owners and units changed since the
+  watermark (three requests when nothing changed), then the units of the changed
+  rentals and owners, and only the rentals and owners of the units it maps.
 - landlord ← /v1/rentals/owners; tenant ← /v1/leases/tenants;
 - tenancy ← /v1/leases plus /v1/leases/rent (the rent cycle lives only on the rent
   schedule); an incremental pull also re-reads leases whose rent changed.
@@ -37,24 +38,35 @@ def pull_with(client: BuildiumClient, req: PullRequest) -> Output:
 
 
 def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observation]:
-    rentals = {r["Id"]: r for r in client.rentals()}
-    landlords: dict[int, set[str]] = defaultdict(set)
-    for owner in client.owners():
-        for property_id in owner.get("PropertyIds") or []:
-            landlords[property_id].add(str(owner["Id"]))
     if req.since is None:
+        rentals = {r["Id"]: r for r in client.rentals()}
+        landlords = _landlords(client.owners())
         units: Iterator[Raw] = client.units()
     else:
+        # What changed first (one request each when nothing did), then only the rentals
+        # and owners of the units to map: never the whole of either.
         touched = {r["Id"] for r in client.rentals(req.since)}
         touched |= {p for o in client.owners(req.since) for p in o.get("PropertyIds") or []}
-        units = unique(client.units(req.since),
-                       client.units(property_ids=touched) if touched else iter(()))
+        changed = list(unique(client.units(req.since), client.units(property_ids=touched)))
+        needed = {u.get("PropertyId") for u in changed}
+        rentals = {r["Id"]: r for r in client.rentals(property_ids=needed)}
+        landlords = _landlords(client.owners(property_ids=needed))
+        units = iter(changed)
     for unit in units:
         property_id = unit.get("PropertyId")
         yield Observation(
             unit, source_id_of(unit, "Id"),
             lambda u=unit, p=property_id: map_property(u, rentals.get(p), landlords[p]),
         )
+
+
+def _landlords(owners: Iterator[Raw]) -> defaultdict[int, set[str]]:
+    """Owner ids per property, from the owners' `PropertyIds`."""
+    landlords: defaultdict[int, set[str]] = defaultdict(set)
+    for owner in owners:
+        for property_id in owner.get("PropertyIds") or []:
+            landlords[property_id].add(str(owner["Id"]))
+    return landlords
 
 
 def _tenancies(client: BuildiumClient, req: PullRequest) -> Iterator[Observation]:

@@ -1,7 +1,7 @@
 """The one HTTP retry policy every integration uses to talk to a PMS.
 
 `ApiSender.get_json` sends a GET through a `requests.Session` with timeouts, waits on a
-client-side token bucket so we stay within the provider's documented rate limit, and
+client-side rate window so we stay within the provider's documented rate limit, and
 retries what is worth retrying: 429 (honouring `Retry-After`, else exponential backoff
 with full jitter), 5xx, connection errors and timeouts, and truncated or unparseable
 JSON bodies. Attempts are bounded; then it raises `PmsApiError`. Credentials are sent
@@ -44,47 +44,64 @@ class RetryPolicy:
         return full_jitter(attempt, self.base_delay_s, self.max_delay_s, rng)
 
 
-class TokenBucket:
-    """Requests per second with a small burst; thread-safe, clock injectable for tests."""
+class RateWindow:
+    """At most `limit` requests in any `period` seconds, as a provider that counts the
+    requests of the last second sees them (Buildium: "10 concurrent requests per second";
+    every sandbox of the kit answers 429 on the 11th request inside one second).
+
+    A request holds its slot from when it is sent until `period` after its response
+    arrived: the provider stamps a request somewhere between those two moments, so the
+    `limit`-th request before this one was stamped more than `period` before it, whatever
+    the network's latency and however many requests are in flight. A burst of `limit`
+    after an idle moment is allowed, as the provider allows it. Thread-safe; the clock and
+    the wait (on the condition, for at most some seconds) are injectable for tests.
+    """
 
     def __init__(
-        self, rate_per_s: float, burst: float = 1.0, *, clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        self, limit: int, period: float = 1.0, *, clock: Clock = time.monotonic,
+        wait: Callable[[threading.Condition, float | None], Any] | None = None,
     ) -> None:
-        self.rate = rate_per_s
-        self.capacity = burst
-        self.tokens = burst
-        self.clock = clock
-        self.sleep = sleep
-        self.updated = clock()
-        self.lock = threading.Lock()
+        if limit < 1:
+            raise ValueError("a rate window needs a limit of at least 1")
+        self.limit, self.period, self.clock = limit, period, clock
+        self._ends: list[list[float]] = []  # one [end] per recent request; inf in flight
+        self._changed = threading.Condition()
+        self._wait = wait or (lambda condition, seconds: condition.wait(seconds))
 
-    def acquire(self) -> None:
-        while True:
-            with self.lock:
+    def acquire(self) -> Callable[[], None]:
+        """Wait for a slot; return the call that marks the request answered."""
+        with self._changed:
+            while True:
                 now = self.clock()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                # The epsilon: float refills land a hair under 1 and would spin on tiny waits.
-                if self.tokens >= 1 - 1e-9:
-                    self.tokens = max(0.0, self.tokens - 1)
-                    return
-                wait = (1 - self.tokens) / self.rate
-            self.sleep(wait)
+                self._ends = [e for e in self._ends if e[0] > now - self.period]
+                if len(self._ends) < self.limit:
+                    slot = [float("inf")]
+                    self._ends.append(slot)
+                    return lambda: self._release(slot)
+                soonest = min(e[0] for e in self._ends)
+                # All in flight: wait for an answer (a release notifies).
+                self._wait(self._changed, None if soonest == float("inf")
+                           else soonest + self.period - now)
+
+    def _release(self, slot: list[float]) -> None:
+        with self._changed:
+            slot[0] = self.clock()
+            self._changed.notify_all()
 
 
-_BUCKETS: dict[tuple[str, str], TokenBucket] = {}
-_BUCKETS_LOCK = threading.Lock()
+_LIMITERS: dict[tuple[str, str], RateWindow] = {}
+_LIMITERS_LOCK = threading.Lock()
 
 
-def shared_bucket(key: tuple[str, str], rate_per_s: float) -> TokenBucket:
-    """One bucket per (base URL, client id) in this process: the vendor limits per client,
-    so parallel pulls for one agency must share its budget."""
-    with _BUCKETS_LOCK:
-        bucket = _BUCKETS.get(key)
-        if bucket is None or bucket.rate != rate_per_s:
-            bucket = _BUCKETS[key] = TokenBucket(rate_per_s)
-        return bucket
+def shared_bucket(key: tuple[str, str], rate_per_s: float) -> RateWindow:
+    """One limiter (`rate_per_s` requests in any second) per (base URL, client id) in this
+    process: the vendor limits per client, so parallel pulls for one agency share it."""
+    limit = max(1, int(rate_per_s + 1e-9))
+    with _LIMITERS_LOCK:
+        limiter = _LIMITERS.get(key)
+        if limiter is None or limiter.limit != limit:
+            limiter = _LIMITERS[key] = RateWindow(limit)
+        return limiter
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -126,7 +143,7 @@ class ApiSender:
 
     def __init__(
         self, base_url: str, headers: Mapping[str, str], *, secrets: Iterable[str] = (),
-        policy: RetryPolicy = RetryPolicy(), limiter: TokenBucket | None = None,
+        policy: RetryPolicy = RetryPolicy(), limiter: RateWindow | None = None,
         session: requests.Session | None = None, sleep: Sleep = time.sleep,
         rng: Callable[[], float] = random.random,
         error_message: Callable[[bytes], str] = default_error_message,
@@ -186,8 +203,16 @@ class ApiSender:
     def _attempt(
         self, method: str, path: str, params: Any, form: Any, headers: Any
     ) -> tuple[Any, Mapping[str, str]]:
-        if self.limiter is not None:
-            self.limiter.acquire()
+        answered = self.limiter.acquire() if self.limiter is not None else None
+        try:
+            return self._exchange(method, path, params, form, headers)
+        finally:
+            if answered is not None:
+                answered()
+
+    def _exchange(
+        self, method: str, path: str, params: Any, form: Any, headers: Any
+    ) -> tuple[Any, Mapping[str, str]]:
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         try:
             response = self.session.request(

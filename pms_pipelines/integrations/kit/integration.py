@@ -15,6 +15,7 @@ from typing import Literal
 
 from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.kit.http import RetryPolicy
+from pms_pipelines.integrations.kit.paging import PageRead
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class PullRequest:
     credentials: Mapping[str, str] = field(repr=False)
     since: datetime | None  # None = full pull; else the provider's incremental filter
     observed_at: datetime
-    progress: Callable[[str], None] | None = None  # called with a human line per page
+    progress: Callable[[PageRead], None] | None = None  # called after every page
     # The kit's retry policy unless a caller (a test, an operator's re-sync) needs another.
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     # Called with credentials the provider rotated during the pull (e.g. a new OAuth

@@ -1,24 +1,43 @@
 """Pagination styles PMS APIs use, declared by an integration and run by the kit.
 
 Each paginator turns "GET this collection" into a sequence of requests and yields each
-page's records. A page function `fetch(params) -> (body, headers)` does the HTTP.
+page's records with the collection's total when the API tells it. A page function
+`fetch(params) -> (body, headers)` does the HTTP.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 Params = list[tuple[str, Any]]
 Fetch = Callable[[Params], tuple[Any, Mapping[str, str]]]
 Record = dict[str, Any]
+T = TypeVar("T")
 
 
 class Paginator(Protocol):
-    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], str]]:
-        """Yield (records, progress text) per page."""
+    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
+        """Yield (records, total records of the collection or None if unknown) per page."""
         ...
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """Where a read of one collection stands after a page: what progress callbacks get."""
+
+    path: str
+    pages: int
+    records: int  # read so far, this page's included
+    total: int | None  # from the API (a total-count header or field), None if it gives none
+    page_records: int = 0  # on this page
+
+    def __str__(self) -> str:
+        of = f" of {self.total}" if self.total is not None else ""
+        return f"GET {self.path}: page {self.pages}, {self.records}{of} records"
 
 
 def records_at(body: Any, path: tuple[str, ...]) -> list[Record]:
@@ -51,7 +70,7 @@ class OffsetPaging:
     total_header: str | None = None
     records_path: tuple[str, ...] = ()
 
-    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], str]]:
+    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         offset = 0
         while True:
             body, headers = fetch([*params, (self.offset_param, offset),
@@ -59,7 +78,7 @@ class OffsetPaging:
             page = records_at(body, self.records_path)
             total = _int(headers.get(self.total_header)) if self.total_header else None
             offset += len(page)
-            yield page, f"{offset} of {total if total is not None else '?'}"
+            yield page, total
             done = offset >= total if total is not None else len(page) < self.page_size
             if done or not page:
                 return
@@ -77,7 +96,7 @@ class PageNumberPaging:
     records_path: tuple[str, ...] = ("_embedded",)
     total_key: str | None = "totalCount"
 
-    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], str]]:
+    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         number = self.first_page
         seen = 0
         while True:
@@ -85,7 +104,7 @@ class PageNumberPaging:
             page = records_at(body, self.records_path)
             total = _int(body.get(self.total_key)) if self.total_key and isinstance(body, dict) else None
             seen += len(page)
-            yield page, f"page {number}: {seen} of {total if total is not None else '?'}"
+            yield page, total
             done = seen >= total if total is not None else len(page) < self.page_size
             if done or not page:
                 return
@@ -98,7 +117,47 @@ class Unpaged:
 
     records_path: tuple[str, ...] = ()
 
-    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], str]]:
+    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         body, _ = fetch(list(params))
         page = records_at(body, self.records_path)
-        yield page, f"{len(page)} records"
+        yield page, len(page)
+
+
+def read_ahead(items: Iterator[T], name: str = "read-ahead") -> Iterator[T]:
+    """`items`, produced one step ahead in a thread: the next page is fetched while the
+    caller maps this one. Bounded (one item waits in the queue, one is being made), so
+    memory stays flat; the producer's error is raised in the caller at that position;
+    closing the result early stops the producer after its current step."""
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            put(("error", error))
+
+    threading.Thread(target=produce, name=name, daemon=True).start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()

@@ -3,7 +3,9 @@
 An integration declares `Resource`s (path, paginator, incremental parameter and its
 format); `RestClient.records(resource, since=...)` yields the records of every page,
 through the kit's one retry policy and the provider's rate limit, refreshing a token
-once when the API answers 401.
+once when the API answers 401. With `read_ahead` the next page is fetched in a thread
+while the caller maps the current one; each page is reported to `progress` as a
+`PageRead` (the caller decides how often to log).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 from pms_pipelines.integrations.kit.auth import Auth
 from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
-from pms_pipelines.integrations.kit.paging import Paginator, Params, Record, Unpaged
+from pms_pipelines.integrations.kit.paging import (
+    PageRead, Paginator, Params, Record, Unpaged, read_ahead,
+)
 
 
 def iso_seconds(moment: datetime) -> str:
@@ -42,16 +46,20 @@ class RestClient:
     def __init__(
         self, base_url: str, auth: Auth, credentials: Mapping[str, str], *,
         rate_limit_per_s: float | None = None, rate_key: str | None = None,
-        policy: RetryPolicy = RetryPolicy(), progress: Callable[[str], None] | None = None,
-        sender: ApiSender | None = None,
+        policy: RetryPolicy = RetryPolicy(),
+        progress: Callable[[PageRead], None] | None = None, sender: ApiSender | None = None,
+        read_ahead: bool = False,
     ) -> None:
-        # 90% of the documented limit: our clock and theirs never agree where a second starts.
-        limiter = (shared_bucket((base_url, rate_key or ""), rate_limit_per_s * 0.9)
+        # The whole documented limit: the window counts each request until a second after
+        # its answer, so the provider never sees more than the limit in one second.
+        limiter = (shared_bucket((base_url, rate_key or ""), rate_limit_per_s)
                    if rate_limit_per_s else None)
         self.sender = sender or ApiSender(base_url, {}, policy=policy, limiter=limiter)
         self.auth = auth
         self.credentials = credentials
         self.progress = progress
+        # Only for stateless auth (fixed headers): a token refresh is not thread-safe.
+        self.read_ahead = read_ahead
 
     def __repr__(self) -> str:
         return f"RestClient({self.sender.base_url!r})"
@@ -78,7 +86,12 @@ class RestClient:
         query: Params = [*resource.params, *params]
         if since is not None and resource.since_param:
             query.append((resource.since_param, resource.since_format(since)))
-        for page, position in resource.paginator.pages(lambda p: self.get(path, p), query):
+        pages = resource.paginator.pages(lambda p: self.get(path, p), query)
+        if self.read_ahead:
+            pages = read_ahead(pages, f"read-ahead {path}")
+        count = records = 0
+        for page, total in pages:
+            count, records = count + 1, records + len(page)
             if self.progress is not None:
-                self.progress(f"GET {path}: {position}")
+                self.progress(PageRead(path, count, records, total, len(page)))
             yield from page

@@ -15,6 +15,7 @@ from pms_pipelines.integrations.buildium.client import BuildiumClient
 from pms_pipelines.integrations.buildium.pull import pull, pull_with
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected, RetryPolicy
+from pms_pipelines.integrations.kit.paging import PageRead
 
 CREDS = {"client_id": "test-agency-a", "client_secret": "not-a-real-secret-a"}
 FAST = RetryPolicy(max_attempts=4, base_delay_s=0.001, max_delay_s=0.01)
@@ -50,11 +51,13 @@ def request(sandbox: RunningSandbox, entity: str, since: datetime | None = None)
 
 
 def test_paging_reads_every_page_up_to_the_total(sandbox: RunningSandbox) -> None:
-    lines: list[str] = []
-    units = list(client(sandbox, page_size=7, progress=lines.append).units())
+    reads: list[PageRead] = []
+    units = list(client(sandbox, page_size=7, progress=reads.append).units())
     total = len(sandbox.store("agency-a").records["units"])
     assert len(units) == total == 60 and len({u["Id"] for u in units}) == total
-    assert len(lines) == math.ceil(total / 7) and lines[-1].endswith(f"{total} of {total}")
+    assert len(reads) == math.ceil(total / 7)
+    assert reads[-1] == PageRead("/v1/rentals/units", 9, total, total, total - 8 * 7)
+    assert str(reads[-1]).endswith(f"page 9, {total} of {total} records")
 
 
 def test_x_total_count_and_limit_cap(sandbox: RunningSandbox) -> None:
@@ -93,10 +96,36 @@ def test_incremental_pull_returns_only_changed_records(sandbox: RunningSandbox) 
     assert 0 < len(properties) < len(store.records["units"])
 
 
-@pytest.mark.parametrize("entity", ["property", "landlord", "tenant", "tenancy"])
-def test_a_future_watermark_returns_nothing(sandbox: RunningSandbox, entity: str) -> None:
+# With nothing changed, one request per collection the entity is built from.
+@pytest.mark.parametrize("entity, requests_made", [
+    ("property", 3), ("landlord", 1), ("tenant", 1), ("tenancy", 2)])
+def test_a_future_watermark_returns_nothing(
+    sandbox: RunningSandbox, entity: str, requests_made: int
+) -> None:
     future = datetime.now(timezone.utc) + timedelta(days=1)
     assert list(pull(request(sandbox, entity, since=future))) == []
+    assert sum(sandbox.state.counts.values()) == requests_made
+
+
+def test_incremental_property_maps_units_of_changed_rentals_and_owners(
+    sandbox: RunningSandbox,
+) -> None:
+    store = sandbox.store("agency-a")
+    watermark = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+    with store.lock:
+        rental = store.records["rentals"][min(store.records["rentals"])]
+        owner = next(o for o in store.records["owners"].values()
+                     if rental["Id"] not in o["PropertyIds"])
+        rental["Name"] = "Renamed Rental"
+        store.put("rentals", rental, watermark + timedelta(minutes=1))
+        store.put("owners", owner, watermark + timedelta(minutes=1))
+    changed = {str(u["Id"]) for u in store.records["units"].values()
+               if u["PropertyId"] in {rental["Id"], *owner["PropertyIds"]}}
+    incremental = {e.source_id: e for e in pull(request(sandbox, "property", since=watermark))}
+    assert set(incremental) == changed
+    # Joined with only the rentals and owners of those units, the records are the full pull's.
+    full = {e.source_id: e for e in pull(request(sandbox, "property"))}
+    assert {i: e.data for i, e in incremental.items()} == {i: full[i].data for i in changed}
 
 
 def test_full_pull_yields_only_the_requested_entity(sandbox: RunningSandbox) -> None:

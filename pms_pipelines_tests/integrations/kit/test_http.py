@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
 import requests
 
-from pms_pipelines.integrations.kit import ApiSender, PmsApiError, RetryPolicy, TokenBucket
+from pms_pipelines.integrations.kit import ApiSender, PmsApiError, RateWindow, RetryPolicy
 from pms_pipelines.integrations.kit.http import retry_after_seconds
 
 SECRET = "s3cr3t-value-for-tests"
@@ -112,19 +114,39 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
 
 
-def test_token_bucket_spaces_requests_at_the_rate() -> None:
+def test_rate_window_allows_the_limit_per_period_counted_from_the_answers() -> None:
     clock = {"t": 100.0}
-    sleeps: list[float] = []
+    waits: list[float | None] = []
 
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
+    def wait(_condition: object, seconds: float | None) -> None:
+        assert seconds is not None, "would wait forever: every slot in flight"
+        waits.append(seconds)
         clock["t"] += seconds
 
-    bucket = TokenBucket(10.0, burst=1, clock=lambda: clock["t"], sleep=sleep)
-    for _ in range(4):
-        bucket.acquire()
-    assert sleeps == pytest.approx([0.1, 0.1, 0.1])
-    clock["t"] += 5  # idle time refills only up to the burst
-    bucket.acquire()
-    bucket.acquire()
-    assert sleeps[-1] == pytest.approx(0.1) and len(sleeps) == 4
+    window = RateWindow(3, 1.0, clock=lambda: clock["t"], wait=wait)
+    answered = [window.acquire() for _ in range(3)]  # a burst of the limit: no wait
+    assert waits == []
+    clock["t"] += 0.25
+    for done in answered:
+        done()  # answered at 100.25: the slots free at 101.25, not 101.0
+    window.acquire()()
+    assert waits == pytest.approx([1.0])
+    clock["t"] += 5  # idle: a full burst again, never more
+    for _ in range(3):
+        window.acquire()()
+    window.acquire()
+    assert waits[1:] == pytest.approx([1.0])
+
+
+def test_rate_window_waits_for_a_request_in_flight_to_be_answered() -> None:
+    window = RateWindow(1, 0.05)
+    first = window.acquire()
+    got: list[float] = []
+    waiter = threading.Thread(target=lambda: got.append(window.acquire() and time.monotonic()))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive() and not got  # in flight: no slot, however long it takes
+    first()
+    answered_at = time.monotonic()
+    waiter.join(5)
+    assert got and got[0] >= answered_at + 0.05 - 1e-3

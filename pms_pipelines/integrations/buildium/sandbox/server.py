@@ -16,9 +16,11 @@ from pms_pipelines.integrations.kit import sandbox_server as kit
 log = logging.getLogger("pms_pipelines.sandbox.buildium")
 MAX_LIMIT, DEFAULT_LIMIT = 1000, 50
 ROUTES = {path: name for name, path in COLLECTIONS.items()}
-# Filters each endpoint accepts besides lastupdatedfrom/to, and the record field they match.
+# Filters each endpoint accepts besides lastupdatedfrom/to, and the record field they
+# match (a list field matches when any of its ids is asked for).
 ID_FILTERS = {"/v1/rentals": ("propertyids", "Id"), "/v1/rentals/units": ("propertyids",
-              "PropertyId"), "/v1/leases/rent": ("leaseids", "LeaseId")}
+              "PropertyId"), "/v1/rentals/owners": ("propertyids", "PropertyIds"),
+              "/v1/leases/rent": ("leaseids", "LeaseId")}
 
 
 class BadRequest(Exception):
@@ -89,10 +91,16 @@ class Handler(kit.SandboxHandler):
         if path in ID_FILTERS and ID_FILTERS[path][0] in query:
             name, field = ID_FILTERS[path]
             wanted = {int(v) for v in query[name] if v.lstrip("-").isdigit()}
-            where = lambda r: r.get(field) in wanted  # noqa: E731
+            where = lambda r: _matches(r.get(field), wanted)  # noqa: E731
         records = agency.select(collection, since=since, until=until, where=where)
         page = records[offset:offset + limit]
         return 200, json.dumps(page).encode(), {"X-Total-Count": str(len(records))}
+
+
+def _matches(value: object, wanted: set[int]) -> bool:
+    if isinstance(value, list):
+        return not wanted.isdisjoint(value)
+    return value in wanted
 
 
 def _time(query: dict[str, list[str]], key: str) -> datetime | None:
