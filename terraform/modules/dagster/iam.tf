@@ -39,7 +39,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "InjectDatabaseUrls"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = concat(values(var.database_url_secret_arns), [var.lake_mask_key_secret_arn])
+    resources = concat(values(var.database_url_secret_arns), [var.lake_mask_key_secret_arn], compact([var.alert_webhook_secret_arn]))
   }
   statement {
     sid       = "DecryptSecretsAndImage"
@@ -83,6 +83,11 @@ data "aws_iam_policy_document" "pipeline" {
     sid       = "ReadAgencyCredentials"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [var.agency_secret_arn_pattern]
+  }
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [var.alert_topic_arn]
   }
   statement {
     sid       = "UseEnvironmentKey"

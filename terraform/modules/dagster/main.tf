@@ -24,6 +24,8 @@ locals {
     { name = "PMS_LAKE_BUCKET", value = var.lake_bucket_name },
     { name = "PMS_RAW_BUCKET", value = var.raw_bucket_name },
     { name = "PMS_ATHENA_WORKGROUP", value = var.athena_workgroup },
+    { name = "PMS_ALERT_SNS_TOPIC_ARN", value = var.alert_topic_arn },
+    { name = "PMS_ALERT_UI_BASE_URL", value = "https://${var.webserver_domain}" },
   ])
 
   dagster_storage_secret = [{ name = "DAGSTER_PG_URL", valueFrom = var.database_url_secret_arns["dagster"] }]
@@ -31,6 +33,10 @@ locals {
     { name = "PMS_DATABASE_URL", valueFrom = var.database_url_secret_arns["consumer"] },
     { name = "PMS_LAKE_MASK_KEY", valueFrom = var.lake_mask_key_secret_arn },
   ])
+  # Only the code location (where sensors run) gets the webhook URL, and only when set.
+  alert_webhook_secret = [
+    for arn in compact([var.alert_webhook_secret_arn]) : { name = "PMS_ALERT_WEBHOOK_URL", valueFrom = arn }
+  ]
 
   # Root filesystems are read-only; Dagster's home (instance config copied in by the
   # image's entrypoint, local artifacts) and /tmp are task-scoped scratch volumes.
@@ -233,7 +239,7 @@ resource "aws_ecs_task_definition" "code_location" {
     portMappings           = [{ containerPort = 4000, protocol = "tcp" }]
     # DAGSTER_CURRENT_IMAGE tells the run launcher which image this code version runs in.
     environment = concat(local.pipeline_environment, [{ name = "DAGSTER_CURRENT_IMAGE", value = local.image }])
-    secrets     = local.pipeline_secrets
+    secrets     = concat(local.pipeline_secrets, local.alert_webhook_secret)
     logConfiguration = {
       logDriver = "awslogs"
       options = {

@@ -170,3 +170,14 @@ variable "log_retention_days" {
   type        = number
   default     = 365
 }
+
+variable "alert_topic_arn" {
+  description = "SNS topic the alert sensors publish to (PMS_ALERT_SNS_TOPIC_ARN)."
+  type        = string
+}
+
+variable "alert_webhook_secret_arn" {
+  description = "Optional: ARN of a secret holding a Slack-compatible webhook URL (PMS_ALERT_WEBHOOK_URL); empty: SNS only."
+  type        = string
+  default     = ""
+}

@@ -102,6 +102,12 @@ module "secrets" {
   agency_credentials = var.agency_credentials
 }
 
+module "alerts" {
+  source      = "../alerts"
+  name        = var.name
+  kms_key_arn = module.kms.key_arn
+}
+
 module "ecr" {
   source           = "../ecr"
   name             = "pms-pipelines-${var.environment}"
@@ -153,4 +159,6 @@ module "dagster" {
   run_memory                 = var.run_memory
   webserver_max_tasks        = var.webserver_max_tasks
   code_location_max_tasks    = var.code_location_max_tasks
+  alert_topic_arn            = module.alerts.topic_arn
+  alert_webhook_secret_arn   = var.alert_webhook_secret_arn
 }

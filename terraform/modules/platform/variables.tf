@@ -116,3 +116,9 @@ variable "image_pull_account_ids" {
   type        = list(string)
   default     = []
 }
+
+variable "alert_webhook_secret_arn" {
+  description = "Optional: ARN of a Secrets Manager secret holding a Slack-compatible webhook URL for alerts; empty: alerts go to the SNS topic only."
+  type        = string
+  default     = ""
+}
