@@ -84,6 +84,11 @@ def create_delivery_stream(name: str, bucket: str, prefix: str) -> None:
             raise
 
 
+def create_topic(name: str) -> str:
+    """An SNS topic (create_topic is idempotent); its ARN."""
+    return aws_client("sns").create_topic(Name=name)["TopicArn"]
+
+
 def create_bucket(bucket: str) -> None:
     s3 = aws_client("s3")
     try:

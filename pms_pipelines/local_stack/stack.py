@@ -23,6 +23,7 @@ from pms_pipelines.local_stack.aws_emulator import (
     create_bucket,
     create_delivery_stream,
     create_stream,
+    create_topic,
     start_moto,
     use_emulator,
 )
@@ -33,6 +34,7 @@ SHARDS = 4
 LAKE_BUCKET = "pms-lake-local"
 # Raw Firehose objects and the compacted lake share the local bucket (two in AWS).
 FIREHOSE_STREAM = "pms-handled-events"
+ALERT_TOPIC = "pms-alerts"
 RAW_PREFIX = "raw/"
 AGENCIES = ("acme-lettings", "harbour-homes", "northside-rentals")
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,8 +114,14 @@ def _start_aws(stack: LocalStack, say: Callable[[str], None]) -> None:
         PMS_FIREHOSE_STREAM=FIREHOSE_STREAM, PMS_RAW_BUCKET=LAKE_BUCKET,
         PMS_LAKE_BUCKET=LAKE_BUCKET,
     )
+    # Alerts go to an SNS topic in moto unless one is given (a webhook may be added).
+    topic = os.environ.get("PMS_ALERT_SNS_TOPIC_ARN") or create_topic(ALERT_TOPIC)
+    stack.env["PMS_ALERT_SNS_TOPIC_ARN"] = topic
+    stack.env.setdefault("PMS_ALERT_UI_BASE_URL", os.environ.get(
+        "PMS_ALERT_UI_BASE_URL", f"http://127.0.0.1:{os.environ.get('DAGSTER_PORT', '3000')}"))
     say(f"aws: moto at {emulator.endpoint_url}, stream {STREAM} ({SHARDS} shards), "
-        f"firehose {FIREHOSE_STREAM} -> s3://{LAKE_BUCKET}/{RAW_PREFIX}")
+        f"firehose {FIREHOSE_STREAM} -> s3://{LAKE_BUCKET}/{RAW_PREFIX}, "
+        f"alerts -> {topic}")
 
 
 def lake_mask_key(state_dir: Path) -> str:
