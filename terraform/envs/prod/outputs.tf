@@ -97,3 +97,8 @@ output "kms_key_arn" {
   description = "The environment's KMS key (use it for new agency secrets)."
   value       = module.platform.kms_key_arn
 }
+
+output "alert_topic_arn" {
+  description = "SNS topic of run-failure and failed-check alerts: subscribe on-call here."
+  value       = module.platform.alert_topic_arn
+}

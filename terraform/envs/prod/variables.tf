@@ -47,3 +47,9 @@ variable "image_pull_account_ids" {
   type        = list(string)
   default     = []
 }
+
+variable "alert_webhook_secret_arn" {
+  description = "Optional: ARN of a Secrets Manager secret (encrypted with the environment key) holding a Slack-compatible webhook URL for alerts; empty: SNS only."
+  type        = string
+  default     = ""
+}

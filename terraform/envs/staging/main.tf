@@ -43,4 +43,5 @@ module "platform" {
   webserver_internal       = var.webserver_internal
   allowed_cidrs            = var.allowed_cidrs
   image_pull_account_ids   = var.image_pull_account_ids
+  alert_webhook_secret_arn = var.alert_webhook_secret_arn
 }
