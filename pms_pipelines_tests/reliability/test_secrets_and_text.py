@@ -1,27 +1,41 @@
 """Scenario 8: secrets and personal data.
 
-A Dagster pull and consume run in process (ephemeral instance), then a pull with a
-wrong secret that fails: no credential value appears in Python logs, captured
-stdout/stderr, run config, run tags, the event log (metadata, errors, stack traces) or
-any table. PMS text fields carrying SQL, HTML, control characters and emoji arrive in
-Postgres exactly as the PMS sent them."""
+A Dagster pull, consume (sending to the lake's Firehose) and lake compaction run in
+process (ephemeral instance, moto), then a pull with a wrong secret that fails: no
+credential value (nor the lake's masking key) appears in Python logs, captured
+stdout/stderr, run config, run tags, the event log (metadata, errors, stack traces), any
+table, the raw Firehose objects or the compacted Parquet; the Parquet holds personal data
+only masked (the lake's own checks pass, and the names sent do not appear in it). PMS
+text fields carrying SQL, HTML, control characters and emoji arrive in Postgres exactly
+as the PMS sent them."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import logging
 import secrets
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance
 from dagster._serdes import serialize_value
+import pyarrow.parquet as pq
+
+from pms_pipelines import definitions
+from pms_pipelines.aws import aws_client
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.canonical import Tenant, make_event
 from pms_pipelines.db.connection import connect
+from pms_pipelines.defs.lake_assets import LAKE_JOB
+from pms_pipelines.integrations import REGISTRY, UNAVAILABLE
 from pms_pipelines.integrations.buildium.sandbox import start_sandbox
+from pms_pipelines.lake.checks import unmasked_problems
+from pms_pipelines.local_stack.aws_emulator import create_delivery_stream
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.records import OutgoingRecord
 from pms_pipelines_tests.defs.pipeline_env import (
@@ -31,6 +45,7 @@ from pms_pipelines_tests.defs.pipeline_env import (
     run_full_pull,
 )
 from pms_pipelines_tests.fixtures.sandbox import BUILDIUM_FIXTURE
+from pms_pipelines_tests.lake.lake_env import new_bucket
 from pms_pipelines_tests.reliability import figures
 from pms_pipelines_tests.reliability.common import T0, drain, outgoing
 
@@ -65,6 +80,55 @@ def _everything_stored(db_url: str) -> str:
             for row in conn.execute(f"SELECT to_jsonb(t)::text FROM {table} t"))
 
 
+def _lake_with_the_definitions(monkeypatch: pytest.MonkeyPatch, mask_key: str) -> str:
+    """A raw and lake bucket with its Firehose stream, and the definitions rebuilt with
+    the lake's environment (they read which resources are set when built)."""
+    bucket = new_bucket()
+    create_delivery_stream(f"{bucket}-fh", bucket, "raw/")
+    for name, value in (("PMS_FIREHOSE_STREAM", f"{bucket}-fh"), ("PMS_RAW_BUCKET", bucket),
+                        ("PMS_LAKE_BUCKET", bucket), ("PMS_LAKE_MASK_KEY", mask_key)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(definitions, "defs",
+                        definitions.build_definitions(REGISTRY, UNAVAILABLE))
+    return bucket
+
+
+def _everything_in_the_lake(bucket: str) -> tuple[str, int, str, list]:
+    """(raw Firehose objects, their JSON leaves and decoded rejected bytes as text; their
+    line count; every Parquet cell and `data` leaf as text; the Parquet tables)."""
+    s3 = aws_client("s3")
+    raw, cells, tables, lines = [], [], [], 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            if not item["Key"].endswith(".parquet"):  # Firehose: JSON lines
+                raw.append(body.decode("utf-8", "replace"))
+                for line in body.splitlines():
+                    lines += 1
+                    document = json.loads(line)
+                    raw.extend(str(leaf) for leaf in _leaves(document))
+                    if document.get("raw_base64"):  # a rejected record's own bytes
+                        raw.append(base64.b64decode(document["raw_base64"]).decode(
+                            "utf-8", "replace"))
+                continue
+            table = pq.read_table(io.BytesIO(body))
+            tables.append(table)
+            for row in table.to_pylist():
+                for name, value in row.items():
+                    cells.append(str(value))
+                    if name == "data" and value:
+                        cells.extend(str(leaf) for leaf in _leaves(json.loads(value)))
+    return "\n".join(raw), lines, "\n".join(cells), tables
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for inner in value.values() for leaf in _leaves(inner)]
+    if isinstance(value, list):
+        return [leaf for inner in value for leaf in _leaves(inner)]
+    return [value]
+
+
 def test_no_secret_anywhere_and_text_stored_literally(
     kinesis_stream: str, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture,
@@ -73,14 +137,19 @@ def test_no_secret_anywhere_and_text_stored_literally(
     credentials = {"client_id": f"id-{secrets.token_hex(6)}",
                    "client_secret": f"SeCrEt-{secrets.token_urlsafe(18)}"}
     wrong = f"WrOnG-{secrets.token_urlsafe(18)}"
+    mask_key = f"MaSk-{secrets.token_hex(24)}"
     sandbox = start_sandbox([{"agency_id": "hostile", **credentials,
                               "fixture": str(_hostile_fixture(tmp_path))}],
                             rate_limit_per_s=None)
     try:
         register_sandbox_agency(monkeypatch, db_url, sandbox.base_url, "hostile", credentials)
+        bucket = _lake_with_the_definitions(monkeypatch, mask_key)
         instance = DagsterInstance.ephemeral()
         run_full_pull(instance, "hostile")
         consume_until_caught_up(instance, db_url, kinesis_stream)
+        compacted = definitions.defs.resolve_job_def(LAKE_JOB).execute_in_process(
+            instance=instance, partition_key=datetime.now(UTC).date().isoformat())
+        assert compacted.success
         # A pull that fails on auth: its error text and stack trace are scanned too.
         monkeypatch.setenv(f"{CRED_PREFIX}_CLIENT_SECRET", wrong)
         with pytest.raises(Exception) as raised:  # noqa: PT011 - whatever it is, scan it
@@ -92,6 +161,9 @@ def test_no_secret_anywhere_and_text_stored_literally(
     failed = [r for r in runs if r.is_failure]
     assert failed, "the wrong-secret pull should have failed"
     out, err = capfd.readouterr()
+    raw, raw_lines, parquet, parquet_tables = _everything_in_the_lake(bucket)
+    lake_checks = {(e.asset_key.path[-1], e.check_name): e.passed
+                   for e in compacted.get_asset_check_evaluations()}
     places = {
         "python logs": caplog.text,
         "stdout/stderr": out + err,
@@ -101,11 +173,18 @@ def test_no_secret_anywhere_and_text_stored_literally(
                                                   for e in instance.all_logs(r.run_id)),
         "tables": _everything_stored(db_url),
         "exception text": "".join(traceback.format_exception(raised.value)),
+        "lake raw objects (Firehose)": raw,
+        "lake Parquet": parquet,
     }
     assert "401" in places["event log (metadata, errors)"]  # the auth failure was logged
     leaks = [(place, name) for place, text in places.items()
-             for name, value in (*credentials.items(), ("wrong secret", wrong))
+             for name, value in (*credentials.items(), ("wrong secret", wrong),
+                                 ("lake mask key", mask_key))
              if value in text]
+    names_sent = [HOSTILE[k] for k in ("sql", "html", "control", "emoji")]
+    assert all(name in raw for name in names_sent)  # the lake got them: masked, not missing
+    unmasked = [p for table in parquet_tables for p in unmasked_problems(table)] + [
+        f"a name sent in clear: {name!r}" for name in names_sent if name in parquet]
 
     with connect(db_url) as conn:
         tenant = conn.execute("SELECT first_name, last_name FROM pms.tenant "
@@ -119,8 +198,13 @@ def test_no_secret_anywhere_and_text_stored_literally(
     figures.record("8 secrets + hostile text", events=len(runs), faults=4 + 1,
                    lost=literal.count(False), duplicated=0, dead_lettered=0,
                    note=f"{len(runs)} runs, {sum(len(t) for t in places.values())} chars "
-                        f"scanned in {len(places)} places; leaks {len(leaks)}")
+                        f"scanned in {len(places)} places (lake: {raw_lines} raw "
+                        f"lines, {sum(t.num_rows for t in parquet_tables)} Parquet rows); leaks "
+                        f"{len(leaks)}; unmasked personal data in the Parquet "
+                        f"{len(unmasked)}")
     assert not leaks, leaks
+    assert parquet_tables and raw and not unmasked, unmasked
+    assert lake_checks and all(lake_checks.values()), lake_checks
     assert tenant == (HOSTILE["sql"], HOSTILE["html"])
     assert owner == (HOSTILE["control"], HOSTILE["emoji"])
     assert tables >= 4  # the DROP TABLE in a name did nothing
