@@ -7,9 +7,11 @@ page's records with the collection's total when the API tells it. A page functio
 
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -62,26 +64,65 @@ def _int(value: Any) -> int | None:
 @dataclass(frozen=True)
 class OffsetPaging:
     """`offset`/`limit` style; the total from a header when the API sends one, else the
-    last page is the first short one (e.g. Buildium, Propertyware, PropertyMe)."""
+    last page is the first short one (e.g. Buildium, Propertyware, PropertyMe).
+
+    With `in_flight` > 1 and a total known, the next pages are requested while earlier
+    ones are still on the way (`in_flight` at most, yielded in order): with a provider
+    that answers in 300 ms and allows 10 requests a second, one at a time gets 3. Only
+    for a `fetch` that is safe in threads (stateless auth). A page shorter than asked
+    before the total (the provider capped the limit, or records shifted) drops the pages
+    requested after it and goes on from where that page ended, as one at a time would.
+    """
 
     offset_param: str = "offset"
     limit_param: str = "limit"
     page_size: int = 1000
     total_header: str | None = None
     records_path: tuple[str, ...] = ()
+    in_flight: int = 1
 
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
-        offset = 0
-        while True:
-            body, headers = fetch([*params, (self.offset_param, offset),
-                                   (self.limit_param, self.page_size)])
-            page = records_at(body, self.records_path)
-            total = _int(headers.get(self.total_header)) if self.total_header else None
-            offset += len(page)
-            yield page, total
-            done = offset >= total if total is not None else len(page) < self.page_size
-            if done or not page:
-                return
+        pool = ThreadPoolExecutor(self.in_flight, "page") if self.in_flight > 1 else None
+        pending: collections.deque[tuple[int, Future]] = collections.deque()
+        asked, total = 0, None  # the next offset to ask for; the last total the API gave
+
+        def ask() -> None:
+            nonlocal asked
+            query = [*params, (self.offset_param, asked), (self.limit_param, self.page_size)]
+            if pool is not None and total is not None:
+                answer = pool.submit(fetch, query)
+            else:  # the first page, or paging without a total: one at a time, here
+                answer = Future()
+                answer.set_result(fetch(query))
+            pending.append((asked, answer))
+            asked += self.page_size
+
+        try:
+            ask()
+            while pending:
+                at, answer = pending.popleft()
+                body, headers = answer.result()
+                page = records_at(body, self.records_path)
+                if self.total_header:
+                    total = _int(headers.get(self.total_header))
+                end = at + len(page)
+                yield page, total
+                done = end >= total if total is not None else len(page) < self.page_size
+                if done or not page:
+                    return
+                if len(page) < self.page_size:  # drop what was asked after it, go on from here
+                    for _, later in pending:
+                        later.cancel()
+                    pending.clear()
+                    asked = end
+                while not pending or (total is not None and len(pending) < self.in_flight
+                                      and asked < total):
+                    ask()
+        finally:
+            for _, later in pending:
+                later.cancel()
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -144,6 +185,9 @@ def read_ahead(items: Iterator[T], name: str = "read-ahead") -> Iterator[T]:
         try:
             for item in items:
                 if not put(("item", item)):
+                    close = getattr(items, "close", None)
+                    if close is not None:
+                        close()  # here, in the thread running it: its cleanup runs now
                     return
             put(("end", None))
         except BaseException as error:  # noqa: BLE001 - handed to the caller
