@@ -1,0 +1,123 @@
+"""Register and disable agencies through the Dagster jobs and the command line; what the
+agency sensor and the pull schedules then do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
+
+from pms_pipelines.db import agencies
+from pms_pipelines.db.connection import connect
+from pms_pipelines.defs.resources import resources
+from pms_pipelines.ops.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("PMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("PMS_STREAM_NAME", "unused")
+    return db_url
+
+
+def _run(job_name: str, op_name: str, config: dict):  # noqa: ANN202
+    from pms_pipelines.definitions import defs
+
+    return defs.resolve_job_def(job_name).execute_in_process(
+        run_config={"ops": {op_name: {"config": config}}},
+        instance=DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def _register_job(**config: object):  # noqa: ANN202
+    return _run("ops_register_agency", "register_agency", {
+        "pms": "buildium", "display_name": "Acme Lets", "credentials_ref": "env:PMS_CRED_ACME",
+        **config})
+
+
+def _failure(result) -> str:  # noqa: ANN001
+    event = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    return event.event_specific_data.error.message
+
+
+def _sensor(instance: DagsterInstance):  # noqa: ANN202
+    from pms_pipelines.definitions import defs
+
+    sensor = defs.get_sensor_def("agency_registry_sensor")
+    return sensor(build_sensor_context(instance=instance, resources=resources()))
+
+
+def _full_pull_schedule(instance: DagsterInstance) -> list[str]:
+    from pms_pipelines.definitions import defs
+
+    schedule = next(s for s in defs.get_repository_def().schedule_defs
+                    if s.name == "buildium_full_pull")
+    context = build_schedule_context(instance=instance, resources=resources(),
+                                     scheduled_execution_time=datetime(2026, 11, 26, 2, tzinfo=UTC))
+    result = schedule(context)
+    return sorted(r.partition_key for r in result) if isinstance(result, list) else []
+
+
+def test_register_then_disable_changes_what_the_sensor_and_schedules_pull(
+    env: str, tmp_path
+) -> None:
+    assert _register_job(agency_id="acme").success
+    instance = DagsterInstance.local_temp(str(tmp_path))  # a schedule needs a real instance
+    first = _sensor(instance)
+    assert isinstance(first, SensorResult)
+    assert [r.partition_keys for r in first.dynamic_partitions_requests] == [["acme"]]
+    [pull] = first.run_requests
+    assert (pull.partition_key, pull.run_config["ops"]["buildium_pull"]["config"]) == (
+        "acme", {"full": True})
+    instance.add_dynamic_partitions("buildium_agencies", ["acme"])
+    assert _full_pull_schedule(instance) == ["acme"]
+
+    assert _run("ops_set_agency_enabled", "set_agency_enabled",
+                {"pms": "buildium", "agency_id": "acme", "enabled": False}).success
+    assert _full_pull_schedule(instance) == []
+    with connect(env) as conn:
+        agency = agencies.get_agency(conn, "buildium", "acme")
+    assert agency is not None and not agency.enabled
+    assert _run("ops_set_agency_enabled", "set_agency_enabled",
+                {"pms": "buildium", "agency_id": "acme", "enabled": True}).success
+    assert _full_pull_schedule(instance) == ["acme"]
+
+
+def test_the_jobs_refuse_unknown_pms_secrets_and_unregistered_agencies(env: str) -> None:
+    unknown = _register_job(agency_id="acme", pms="yardi")
+    assert not unknown.success and "unknown PMS 'yardi'" in _failure(unknown)
+    secret = "sk_live_8f3a9d2e7c1b"
+    pasted = _register_job(agency_id="acme", credentials_ref=secret)
+    assert not pasted.success
+    assert "not a secret" in _failure(pasted) and secret not in _failure(pasted)
+    missing = _run("ops_set_agency_enabled", "set_agency_enabled",
+                   {"pms": "buildium", "agency_id": "nobody", "enabled": False})
+    assert not missing.success and "is not registered" in _failure(missing)
+    with connect(env) as conn:
+        assert agencies.list_agencies(conn, enabled_only=False) == []
+
+
+def test_the_command_line_registers_disables_and_enables(
+    env: str, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["register", "--pms", "buildium", "--agency", "acme", "--name", "Acme Lets",
+                 "--credentials-ref", "secretsmanager:pms/buildium/acme"]) == 0
+    assert "registered buildium/acme (Acme Lets): enabled" in capsys.readouterr().out
+    assert main(["disable", "--pms", "buildium", "--agency", "acme"]) == 0
+    assert "buildium/acme (Acme Lets): disabled" in capsys.readouterr().out
+    with connect(env) as conn:
+        assert agencies.list_agencies(conn, pms="buildium") == []
+    assert main(["enable", "--pms", "buildium", "--agency", "acme"]) == 0
+    with connect(env) as conn:
+        assert [a.agency_id for a in agencies.list_agencies(conn, pms="buildium")] == ["acme"]
+    assert main(["disable", "--pms", "buildium", "--agency", "ghost"]) == 2
+    assert "buildium/ghost is not registered" in capsys.readouterr().err
+    assert main(["register", "--pms", "buildium", "--agency", "x", "--name", "X",
+                 "--credentials-ref", "hunter2"]) == 2
+    err = capsys.readouterr().err
+    assert "not a secret" in err and "hunter2" not in err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "replay" in capsys.readouterr().out
