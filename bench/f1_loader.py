@@ -15,13 +15,11 @@ import psycopg
 from bench.common import Figure, Sizes, Stack, Timer, bench_records
 from pms_pipelines.consumer.batch import apply_batch
 from pms_pipelines.consumer.decode import decode_event
-from pms_pipelines.db.rows import LAYOUTS, envelope_row
+from pms_pipelines.db.rows import ENVELOPE_COLUMNS, LAYOUTS, envelope_values
 from pms_pipelines.stream.records import StreamRecord
 
 SHARD = "shardId-000000000000"
 BASE_SEQUENCE = 49590338271490256608559692538361571095921575989136588800
-ENVELOPE = ("source", "agency_id", "source_id", "version", "observed_at",
-            "source_updated_at", "event_id")
 
 
 def _stream_records(n: int) -> list[StreamRecord]:
@@ -46,9 +44,9 @@ def baseline_rows(records: list[StreamRecord]) -> dict[str, tuple[list[str], lis
     for record in records:
         event = decode_event(record.data)
         layout = LAYOUTS[event.entity]
-        row = {**envelope_row(event), **layout.flatten(event.data)}
-        columns, rows = tables.setdefault(layout.table, (list(row), []))
-        rows.append(tuple(row[c] for c in columns))
+        columns = [name for name, _ in (*ENVELOPE_COLUMNS, *layout.columns)]
+        _, rows = tables.setdefault(layout.table, (columns, []))
+        rows.append((*envelope_values(event), *layout.flatten(event.data).values()))
         if layout.link is not None:
             link = layout.link
             _, links = tables.setdefault(

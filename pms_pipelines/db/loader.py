@@ -7,29 +7,27 @@ arriving late stays deleted. A newer upsert revives a deleted row. Links (tenanc
 tenants, property → landlords) are replaced whole by their owner's winning event.
 
 This is the consumer's hot path, so each table gets a few set-based statements per
-batch (rows travel as one `jsonb` array), never one statement per event. Everything
-runs in the caller's transaction.
+batch, never one statement per event: the rows go by binary `COPY` into a session temp
+table (emptied at each commit), then one `INSERT … SELECT … ON CONFLICT` applies them.
+Everything runs in the caller's transaction.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
 
 from pms_pipelines.canonical.model import Event
-from pms_pipelines.db.rows import LAYOUTS, TableLayout, envelope_row
+from pms_pipelines.db.rows import ENVELOPE_COLUMNS, LAYOUTS, Link, TableLayout, envelope_values
 
 Key = tuple[str, str, str]  # (source, agency_id, source_id) within one entity
+Columns = Sequence[tuple[str, str]]  # (name, SQL type)
 
-_ENVELOPE_COLUMNS = (
-    ("source", "text"), ("agency_id", "text"), ("source_id", "text"), ("version", "bigint"),
-    ("observed_at", "timestamptz"), ("source_updated_at", "timestamptz"), ("event_id", "text"),
-)
+_KEY_NAMES = ("source", "agency_id", "source_id")
+_MEMBER_COLUMNS = (("source", "text"), ("agency_id", "text"), ("owner", "text"),
+                   ("member", "text"), ("position", "integer"))
 
 
 def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]:
@@ -52,7 +50,8 @@ def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: lis
         mine = [i for i in chosen if events[i].entity == entity]
         if not mine:
             continue
-        # Key order makes concurrent batches lock rows in the same order: no deadlocks.
+        # Key order makes concurrent batches lock rows in the same order: no deadlocks
+        # (a freshly filled temp table is read back in the order it was written).
         mine.sort(key=lambda i: _key(events[i]))
         upserts = [events[i] for i in mine if events[i].op == "upsert"]
         deletes = [events[i] for i in mine if events[i].op == "delete"]
@@ -61,12 +60,12 @@ def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: lis
             won_upserts = _upsert(conn, layout, upserts)
             won |= won_upserts
             if layout.link is not None:
-                _replace_links(conn, layout, [e for e in upserts if _key(e) in won_upserts])
+                _replace_links(conn, layout.link, [e for e in upserts if _key(e) in won_upserts])
         if deletes:
             won_deletes = _delete(conn, layout, deletes)
             won |= won_deletes
             if layout.link is not None:
-                _replace_links(conn, layout, [e for e in deletes if _key(e) in won_deletes])
+                _replace_links(conn, layout.link, [e for e in deletes if _key(e) in won_deletes])
         loaded.update(i for i in mine if _key(events[i]) in won)
     return loaded
 
@@ -95,22 +94,21 @@ def _chosen_per_key(events: Sequence[Event]) -> tuple[list[int], list[int]]:
     return list(newest.values()), list(before_delete.values())
 
 
-def _json_value(value: object) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)  # exact: never through float
-    raise TypeError(f"cannot send {type(value).__name__} to Postgres as JSON")
-
-
-def _as_jsonb(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, default=_json_value)
-
-
-def _recordset(columns: Sequence[tuple[str, str]]) -> str:
-    """`jsonb_to_recordset(...)` typed by our columns, so Postgres does the conversions."""
+def _staged(conn: psycopg.Connection, table: str, columns: Columns, filled: Columns,
+            rows: Iterable[Sequence[Any]]) -> str:
+    """Binary-COPY `rows` (values of `filled`, the others stay NULL) into an empty temp
+    table shaped by `columns`; return its name. The table lives for the session and is
+    emptied at every commit; the TRUNCATE empties it when a transaction uses it twice."""
+    stage = "load_" + table.replace(".", "_")
     typed = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
-    return f"jsonb_to_recordset(%s::jsonb) AS r({typed})"
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({typed}) ON COMMIT DELETE ROWS; "
+                 f"TRUNCATE {stage}")
+    names = ", ".join(name for name, _ in filled)
+    with conn.cursor().copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([sql_type for _, sql_type in filled])
+        for row in rows:
+            copy.write_row(row)
+    return stage
 
 
 def _returned_keys(cursor: psycopg.Cursor) -> set[Key]:
@@ -118,32 +116,32 @@ def _returned_keys(cursor: psycopg.Cursor) -> set[Key]:
 
 
 def _upsert(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) -> set[Key]:
-    data_columns = [name for name, _ in layout.columns]
-    columns = [name for name, _ in _ENVELOPE_COLUMNS] + data_columns
-    rows = [{**envelope_row(e), **layout.flatten(e.data)} for e in events]
-    updates = ", ".join(
-        f"{name} = EXCLUDED.{name}" for name in columns if name not in ("source", "agency_id",
-                                                                           "source_id")
-    )
+    columns = [*ENVELOPE_COLUMNS, *layout.columns]
+    names = [name for name, _ in columns]
+    flatten = layout.flatten
+    stage = _staged(conn, layout.table, columns, columns, (
+        (*envelope_values(e), *flatten(e.data).values()) for e in events))
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names if name not in _KEY_NAMES)
     sql = (
-        f"INSERT INTO {layout.table} AS t ({', '.join(columns)}) "
-        f"SELECT {', '.join(columns)} FROM {_recordset([*_ENVELOPE_COLUMNS, *layout.columns])} "
+        f"INSERT INTO {layout.table} AS t ({', '.join(names)}) "
+        f"SELECT {', '.join(names)} FROM {stage} "
         "ON CONFLICT (source, agency_id, source_id) DO UPDATE SET "
         f"{updates}, deleted_at = NULL, last_updated_at = now() "
         "WHERE t.version < EXCLUDED.version "
         "RETURNING t.source, t.agency_id, t.source_id"
     )
-    return _returned_keys(conn.execute(sql, (_as_jsonb(rows),)))
+    return _returned_keys(conn.execute(sql))
 
 
 def _delete(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) -> set[Key]:
-    columns = [name for name, _ in _ENVELOPE_COLUMNS]
-    rows = [envelope_row(e) for e in events]
+    stage = _staged(conn, layout.table, [*ENVELOPE_COLUMNS, *layout.columns],
+                    ENVELOPE_COLUMNS, (envelope_values(e) for e in events))
+    names = ", ".join(name for name, _ in ENVELOPE_COLUMNS)
     # deleted_at is when we observed the delete, so a replay writes the same value; a
     # newer delete of a deleted row keeps the first deletion time.
     sql = (
-        f"INSERT INTO {layout.table} AS t ({', '.join(columns)}, deleted_at) "
-        f"SELECT {', '.join(columns)}, observed_at FROM {_recordset(_ENVELOPE_COLUMNS)} "
+        f"INSERT INTO {layout.table} AS t ({names}, deleted_at) "
+        f"SELECT {names}, observed_at FROM {stage} "
         "ON CONFLICT (source, agency_id, source_id) DO UPDATE SET "
         "version = EXCLUDED.version, observed_at = EXCLUDED.observed_at, "
         "source_updated_at = COALESCE(EXCLUDED.source_updated_at, t.source_updated_at), "
@@ -152,38 +150,33 @@ def _delete(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) 
         "WHERE t.version < EXCLUDED.version "
         "RETURNING t.source, t.agency_id, t.source_id"
     )
-    return _returned_keys(conn.execute(sql, (_as_jsonb(rows),)))
+    return _returned_keys(conn.execute(sql))
 
 
-def _replace_links(conn: psycopg.Connection, layout: TableLayout, owners: list[Event]) -> None:
-    """Drop the links of `owners` and insert those their upserts carry (none for deletes)."""
-    link = layout.link
-    if link is None or not owners:
+def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event]) -> None:
+    """Drop the links of `owners` and insert those their upserts carry (none for deletes).
+
+    Each owner stages its members, or one row with no member when it has none, so one
+    staged table names both the links to drop and those to insert."""
+    if not owners:
         return
-    keys = [{"source": e.source, "agency_id": e.agency_id, "source_id": e.source_id}
-            for e in owners]
-    key_columns = (("source", "text"), ("agency_id", "text"), ("source_id", "text"))
+    rows = []
+    for e in owners:
+        members = () if e.data is None else link.members(e.data)
+        if not members:
+            rows.append((e.source, e.agency_id, e.source_id, None, None))
+        rows.extend((e.source, e.agency_id, e.source_id, member, position)
+                    for position, member in enumerate(members))
+    stage = _staged(conn, link.table, _MEMBER_COLUMNS, _MEMBER_COLUMNS, rows)
     conn.execute(
-        f"DELETE FROM {link.table} l USING {_recordset(key_columns)} "
-        f"WHERE l.source = r.source AND l.agency_id = r.agency_id "
-        f"AND l.{link.owner_column} = r.source_id",
-        (_as_jsonb(keys),),
+        f"DELETE FROM {link.table} l USING (SELECT DISTINCT source, agency_id, owner "
+        f"FROM {stage}) r WHERE l.source = r.source AND l.agency_id = r.agency_id "
+        f"AND l.{link.owner_column} = r.owner"
     )
-    members = [
-        {"source": e.source, "agency_id": e.agency_id, "owner": e.source_id,
-         "member": member, "position": position}
-        for e in owners if e.data is not None
-        for position, member in enumerate(link.members(e.data))
-    ]
-    if not members:
-        return
-    member_columns = (("source", "text"), ("agency_id", "text"), ("owner", "text"),
-                      ("member", "text"), ("position", "integer"))
     # A provider listing the same tenant twice keeps the first position.
     conn.execute(
         f"INSERT INTO {link.table} (source, agency_id, {link.owner_column}, "
         f"{link.member_column}, position) "
-        f"SELECT source, agency_id, owner, member, position FROM {_recordset(member_columns)} "
-        "ORDER BY position ON CONFLICT DO NOTHING",
-        (_as_jsonb(members),),
+        f"SELECT source, agency_id, owner, member, position FROM {stage} "
+        "WHERE member IS NOT NULL ORDER BY position ON CONFLICT DO NOTHING"
     )

@@ -33,7 +33,8 @@ class Link:
 @dataclass(frozen=True)
 class TableLayout:
     table: str
-    # (column, SQL type) of the data columns, in the order `flatten` fills them.
+    # (column, SQL type) of the data columns, in the order `flatten` fills them (the
+    # loader sends `flatten(...).values()` in this order).
     columns: tuple[tuple[str, str], ...]
     flatten: Callable[[Any], dict[str, Any]]
     link: Link | None = None
@@ -117,10 +118,13 @@ LAYOUTS: dict[str, TableLayout] = {
 }
 
 
-def envelope_row(event: Event) -> dict[str, Any]:
-    """The columns every pms table shares, taken from the envelope."""
-    return {
-        "source": event.source, "agency_id": event.agency_id, "source_id": event.source_id,
-        "version": event.version, "observed_at": event.observed_at,
-        "source_updated_at": event.source_updated_at, "event_id": event.event_id,
-    }
+ENVELOPE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "text"), ("agency_id", "text"), ("source_id", "text"), ("version", "bigint"),
+    ("observed_at", "timestamptz"), ("source_updated_at", "timestamptz"), ("event_id", "text"),
+)
+
+
+def envelope_values(event: Event) -> tuple[Any, ...]:
+    """The columns every pms table shares (`ENVELOPE_COLUMNS`), from the envelope."""
+    return (event.source, event.agency_id, event.source_id, event.version,
+            event.observed_at, event.source_updated_at, event.event_id)

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from pms_pipelines.db.loader import apply_events
+from pms_pipelines.db.rows import LAYOUTS
 from pms_pipelines_tests.db.sample_events import (
     event,
     landlord_record,
@@ -149,3 +150,12 @@ def test_property_links_follow_the_winning_event(db_conn: psycopg.Connection) ->
 
 def test_empty_batch(db_conn: psycopg.Connection) -> None:
     assert apply_events(db_conn, []) == []
+
+
+@pytest.mark.parametrize("entity", ["property", "landlord", "tenant", "tenancy"])
+def test_flatten_fills_the_columns_in_layout_order(entity: str) -> None:
+    # The loader copies `flatten(...).values()` positionally into these columns.
+    records = {"property": property_record(), "landlord": landlord_record(),
+               "tenant": tenant_record(), "tenancy": tenancy_record()}
+    layout = LAYOUTS[entity]
+    assert list(layout.flatten(records[entity])) == [name for name, _ in layout.columns]
