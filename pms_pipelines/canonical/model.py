@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from pydantic_core import PydanticSerializationError, to_json
+
 from pms_pipelines.canonical.currencies import ISO_4217
 
 SCHEMA_V1 = "pms.event/v1"
@@ -212,14 +214,34 @@ def event_id_for(
     source: str, agency_id: str, entity: str, source_id: str, op: str,
     data: CanonicalRecord | None,
 ) -> str:
-    """Deterministic from the key and the content, so a re-published record keeps its id."""
+    """Deterministic from the key and the content, so a re-published record keeps its id.
+
+    The SHA-256 of `json.dumps(body, sort_keys=True, separators=(",", ":"))`, with body
+    `{"key", "op", "data": data.model_dump(mode="json")}` (first 32 hex digits)."""
     body = {
+        "data": None if data is None else _sorted_keys(data.model_dump(mode="json")),
         "key": record_key(source, agency_id, entity, source_id),
         "op": op,
-        "data": None if data is None else data.model_dump(mode="json"),
     }
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
-    return digest.hexdigest()[:32]
+    return hashlib.sha256(_sorted_compact_json(body)).hexdigest()[:32]
+
+
+def _sorted_keys(document: dict) -> dict:
+    return {key: _sorted_keys(value) if type(value) is dict else value
+            for key, value in sorted(document.items())}
+
+
+def _sorted_compact_json(body: dict) -> bytes:
+    """`json.dumps(body, sort_keys=True, separators=(",", ":")).encode()` for a body whose
+    keys are already sorted; pydantic-core's encoder writes the same bytes several times
+    faster, except for U+007F (json escapes it) and lone surrogates (it refuses them)."""
+    try:
+        encoded = to_json(body, ensure_ascii=True)
+        if b"\x7f" not in encoded:
+            return encoded
+    except PydanticSerializationError:
+        pass
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 def make_event(
