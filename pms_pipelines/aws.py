@@ -20,8 +20,10 @@ _CONFIG = Config(
 )
 
 
-def aws_client(service: str, region: str | None = None) -> Any:
-    return boto3.session.Session().client(service, region_name=region, config=_CONFIG)
+def aws_client(service: str, region: str | None = None, config: Config | None = None) -> Any:
+    """`config` overrides parts of the default (e.g. a caller that must answer quickly)."""
+    merged = _CONFIG.merge(config) if config is not None else _CONFIG
+    return boto3.session.Session().client(service, region_name=region, config=merged)
 
 
 def kinesis_client(region: str | None = None) -> Any:

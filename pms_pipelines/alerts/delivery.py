@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pms_pipelines.alerts.message import Alert, slack_payload, sns_message, sns_subject
@@ -23,9 +24,14 @@ WEBHOOK_ENV = "PMS_ALERT_WEBHOOK_URL"
 SNS_TOPIC_ENV = "PMS_ALERT_SNS_TOPIC_ARN"
 UI_BASE_URL_ENV = "PMS_ALERT_UI_BASE_URL"
 NO_DESTINATION = f"no alert destination configured: set {WEBHOOK_ENV} and/or {SNS_TOPIC_ENV}"
+# A sensor tick times out after 60 s: a destination that hangs costs at most
+# ATTEMPTS * TIMEOUT_S plus the backoff (< 1.5 s) per alert.
 ATTEMPTS = 3
 BASE_S, CAP_S = 0.5, 4.0
 TIMEOUT_S = 5.0
+# Our loop retries; botocore must not multiply it by its own attempts.
+_SNS_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1},
+                     connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S)
 
 
 class AlertDeliveryError(Exception):
@@ -98,7 +104,8 @@ def with_retries(
             return attempt + 1
         except _Retryable as error:
             if attempt + 1 == attempts:
-                raise AlertDeliveryError(f"{name} failed after {attempts} attempts: {error}") from None
+                raise AlertDeliveryError(
+                    f"{name} failed after {attempts} attempts: {error}") from None
             sleep(full_jitter(attempt, BASE_S, CAP_S, rng))
         except AlertDeliveryError as error:
             raise AlertDeliveryError(f"{name} failed: {error}") from None
@@ -133,7 +140,7 @@ def publish_sns(topic_arn: str, alert: Alert, client: Any = None) -> None:
     """Publish the alert's fields as JSON, with a short subject. Throttling, 5xx and
     connection errors are retryable."""
     if client is None:
-        client = aws_client("sns", region=_arn_region(topic_arn))
+        client = aws_client("sns", region=_arn_region(topic_arn), config=_SNS_CONFIG)
     try:
         client.publish(
             TopicArn=topic_arn,

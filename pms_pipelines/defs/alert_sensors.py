@@ -12,6 +12,7 @@ import re
 import time
 
 from dagster import (
+    AssetCheckSeverity,
     DagsterEventType,
     DefaultSensorStatus,
     EventRecordsFilter,
@@ -129,7 +130,7 @@ def _check_alert(record, ui_base_url: str) -> Alert | None:  # noqa: ANN001
     """The alert for a failed ERROR evaluation; None for a pass or a WARN."""
     entry = record.event_log_entry
     evaluation = entry.dagster_event.asset_check_evaluation_data
-    if evaluation.passed or evaluation.severity.value != "ERROR":
+    if evaluation.passed or evaluation.severity != AssetCheckSeverity.ERROR:
         return None
     texts = [v.value for v in evaluation.metadata.values() if isinstance(v.value, str)]
     return check_failure_alert(
