@@ -25,6 +25,7 @@ from pms_pipelines.db.checkpoints import advance_checkpoint
 from pms_pipelines.db.lake_counts import add_handled_counts
 from pms_pipelines.db.loader import apply_events
 from pms_pipelines.db.migrate import migrate
+from pms_pipelines.db.snapshots import replace_snapshot
 from pms_pipelines.db.roles import CONSUMER, DAGSTER, MIGRATOR, READER, bootstrap_roles
 from pms_pipelines_tests.db.sample_events import event, property_record, tenant_record
 from pms_pipelines_tests.reliability import figures
@@ -107,33 +108,50 @@ CONSUMER_MUST_NOT = (
 )
 
 
+def _consumer_job(conn: psycopg.Connection) -> list[Callable[[], object]]:
+    """What the pipeline does in the database, step by step (each its own transaction)."""
+    letters: list[int] = []
+    agency_ref = "secretsmanager:pms/agencies/buildium/acme"
+    return [
+        lambda: apply_events(conn, [  # stages in a temporary table, upserts, links
+            event("property", "P1", property_record(), 1),
+            event("tenant", "T1", tenant_record(), 1),
+            event("property", "P1", property_record("Flat 1a"), 2)]),
+        lambda: apply_events(conn, [event("tenant", "T1", None, 3)]),  # a delete
+        lambda: advance_checkpoint(conn, "events", "shardId-0", "49", shard_ended=False,
+                                   run_id="r1"),
+        lambda: letters.extend(dead_letters.store_dead_letters(conn, [dead_letters.DeadLetter(
+            stage="consume", reason="not JSON", raw=b"\xff", stream_name="events")])),
+        lambda: dead_letters.mark_redriven(conn, letters),  # the re-drive
+        lambda: watermarks.advance_watermark(conn, "buildium", "acme", "property",
+                                             datetime(2026, 1, 1, tzinfo=UTC)),
+        lambda: replace_snapshot(conn, "buildium", "acme", "property", {"P1"}, set(),
+                                 now=datetime(2026, 1, 1, tzinfo=UTC)),
+        lambda: add_handled_counts(conn, "shardId-0",
+                                   {(date(2026, 1, 1), "property", "loaded"): 2}),
+        lambda: register_agency(conn, "buildium", "acme", display_name="Acme",
+                                credentials_ref=agency_ref),
+        lambda: get_agency(conn, "buildium", "acme"),  # pulls read the reference
+    ]
+
+
 def test_the_consumer_role_does_its_job_and_nothing_else(roles: Roles) -> None:
     with roles.connect(CONSUMER) as conn:
         assert conn.execute("SHOW statement_timeout").fetchone()[0] == "15min"
-        events = [event("property", "P1", property_record(), 1),
-                  event("tenant", "T1", tenant_record(), 1),
-                  event("property", "P1", property_record("Flat 1a"), 2)]
-        apply_events(conn, events)  # stages in a temporary table, upserts, links
-        conn.commit()
-        apply_events(conn, [event("tenant", "T1", None, 3)])  # a delete
-        advance_checkpoint(conn, "events", "shardId-0", "49", shard_ended=False, run_id="r1")
-        [letter] = dead_letters.store_dead_letters(conn, [dead_letters.DeadLetter(
-            stage="consume", reason="not JSON", raw=b"\xff", stream_name="events")])
-        assert dead_letters.mark_redriven(conn, [letter]) == 1
-        watermarks.advance_watermark(conn, "buildium", "acme", "property",
-                                     datetime(2026, 1, 1, tzinfo=UTC))
-        add_handled_counts(conn, "shardId-0", {(date(2026, 1, 1), "property", "loaded"): 2})
-        register_agency(conn, "buildium", "acme", display_name="Acme",
-                        credentials_ref="secretsmanager:pms/agencies/buildium/acme")
-        conn.commit()
-        assert get_agency(conn, "buildium", "acme").credentials_ref.startswith("secretsmanager:")
+        steps = _consumer_job(conn)
+        for step in steps:
+            step()
+            conn.commit()
         assert conn.execute("SELECT name FROM pms.property").fetchall() == [("Flat 1a",)]
+        assert conn.execute("SELECT count(*) FROM ingest.dead_letter WHERE redriven_at IS "
+                            "NOT NULL").fetchone()[0] == 1
+        assert get_agency(conn, "buildium", "acme").credentials_ref.startswith("secretsmanager:")
         refused = _refused(conn, CONSUMER_MUST_NOT)
     message = _refused_connection(lambda: roles.connect(CONSUMER, roles.dagster_db))
     assert "permission denied" in message
-    _record(CONSUMER, 10, refused + 1, "upserts/deletes in pms, checkpoint, dead letter, "
-            "re-drive, watermark, lake counts, agency registry; no DDL, no app schema, no "
-            "dagster database")
+    _record(CONSUMER, len(steps), refused + 1, "upserts/deletes in pms, checkpoint, dead "
+            "letter, re-drive, watermark, snapshot, lake counts, agency registry; no DDL, no "
+            "app schema, no dagster database")
 
 
 def test_the_reader_group_reads_pms_only(roles: Roles) -> None:
