@@ -8,6 +8,7 @@ from pms_pipelines.defs.agency_sensor import build_agency_sensor
 from pms_pipelines.defs.alert_sensors import alert_on_failed_check, alert_on_run_failure
 from pms_pipelines.defs.consume_assets import consume_job, consume_stream, stream_spec
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
+from pms_pipelines.defs.health_checks import build_health_checks
 from pms_pipelines.defs.integration_health import unavailable_sensor
 from pms_pipelines.defs.ops_jobs import build_ops_jobs
 from pms_pipelines.defs.lake_assets import (
@@ -32,10 +33,12 @@ def build_definitions(
         pull_jobs.append(job)
         pull_schedules.extend(build_pull_schedules(integration, job))
     upstream = [pull_asset_key(i, e) for i in registry.values() for e in i.entities]
+    health_checks, health_job, health_schedule = build_health_checks(registry.values())
     return Definitions(
         assets=[*pull_assets, stream_spec(upstream), consume_stream, compact_lake_day,
                 *athena_specs()],
-        jobs=[*pull_jobs, consume_job, lake_job, *build_ops_jobs(registry)],
+        asset_checks=health_checks,
+        jobs=[*pull_jobs, consume_job, lake_job, health_job, *build_ops_jobs(registry)],
         sensors=[
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),
@@ -43,7 +46,7 @@ def build_definitions(
             alert_on_run_failure,
             alert_on_failed_check,
         ],
-        schedules=[*pull_schedules, lake_compaction_schedule],
+        schedules=[*pull_schedules, lake_compaction_schedule, health_schedule],
         resources=resources(),
     )
 

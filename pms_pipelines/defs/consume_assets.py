@@ -3,6 +3,7 @@
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetSelection,
     AssetSpec,
     Config,
     MaterializeResult,
@@ -11,8 +12,10 @@ from dagster import (
 )
 
 from pms_pipelines.canonical import ENTITIES
-from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
+from pms_pipelines.consumer.consume import CheckpointExpired, ConsumeReport, consume_shard
+from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_evaluation
 from pms_pipelines.defs.resources import FirehoseResource, KinesisResource, PostgresResource
+from pms_pipelines.health.stream_position import retention_outcome
 from pms_pipelines.lake.sink import LakeSink
 from pms_pipelines.settings import schedules
 
@@ -74,16 +77,22 @@ def consume_stream(
     else:
         context.log.info("PMS_FIREHOSE_STREAM is not set: handled events are not sent to the lake")
     with postgres.connect("pms-consumer") as conn:
-        report = consume_shard(
-            kinesis.client(),
-            conn,
-            kinesis.stream_name,
-            config.shard_id,
-            max_records=config.max_records,
-            run_id=context.run_id,
-            on_batch=progress,
-            before_commit=sink,
-        )
+        try:
+            report = consume_shard(
+                kinesis.client(),
+                conn,
+                kinesis.stream_name,
+                config.shard_id,
+                max_records=config.max_records,
+                run_id=context.run_id,
+                on_batch=progress,
+                before_commit=sink,
+            )
+        except CheckpointExpired as gap:  # the stream's retention_gap check, right now
+            context.log_event(check_evaluation(
+                retention_outcome(kinesis.stream_name, {config.shard_id: str(gap)}),
+                STREAM_KEY, RETENTION_GAP))
+            raise
     context.log.info(
         f"shard {config.shard_id}: {report.records} records in {report.seconds:.1f}s "
         f"({report.events_per_second:.0f}/s), checkpoint {report.checkpoint}, "
@@ -107,7 +116,8 @@ def consume_stream(
 
 consume_job = define_asset_job(
     CONSUME_JOB,
-    selection=[rds_table_key(e) for e in ENTITIES],
+    # The integrity checks on the tables run in the health_checks job, not per shard run.
+    selection=AssetSelection.assets(*(rds_table_key(e) for e in ENTITIES)).without_checks(),
     tags={"dagster/max_runtime": "1800"},  # a hung run must not hold its shard forever
     description="Drain one shard into Postgres from its checkpoint (one run per shard).",
 )
