@@ -76,17 +76,31 @@ class AgencyStore:
     ) -> list[Record]:
         """Records in id order, filtered like Buildium's lastupdatedfrom/lastupdatedto."""
         with self.lock:
-            out = []
-            for record_id in sorted(self.records[collection]):
-                at = self.updated[(collection, record_id)]
-                if since is not None and at < since:
-                    continue
-                if until is not None and at > until:
-                    continue
-                record = self.records[collection][record_id]
-                if where is None or where(record):
-                    out.append(copy.deepcopy(record))
-            return out
+            return [copy.deepcopy(r) for r in self._matching(collection, since, until, where)]
+
+    def page(
+        self, collection: str, offset: int, limit: int, *, since: datetime | None = None,
+        until: datetime | None = None, where: Any = None,
+    ) -> tuple[list[Record], int]:
+        """One page of what `select` returns, and how many that is in all (X-Total-Count);
+        only the page is copied, so paging a big collection is not quadratic."""
+        with self.lock:
+            matching = self._matching(collection, since, until, where)
+            return [copy.deepcopy(r) for r in matching[offset:offset + limit]], len(matching)
+
+    def _matching(self, collection: str, since: datetime | None, until: datetime | None,
+                  where: Any) -> list[Record]:
+        out = []
+        for record_id in sorted(self.records[collection]):
+            at = self.updated[(collection, record_id)]
+            if since is not None and at < since:
+                continue
+            if until is not None and at > until:
+                continue
+            record = self.records[collection][record_id]
+            if where is None or where(record):
+                out.append(record)
+        return out
 
 
 def load_fixture(store: AgencyStore, path: str | Path) -> AgencyStore:
