@@ -4,7 +4,9 @@ facts out of Dagster's records; `pms_pipelines.alerts` builds, sanitizes and sen
 Failed checks are read from the instance's event log: ASSET_CHECK_EVALUATION records
 after the cursor (one storage id), oldest first. Only ERROR-severity failures alert:
 WARN marks what is expected to pass later (today's lake day still filling) and stays
-in the UI. Needs an event log with global ids (Postgres, as here and in AWS)."""
+in the UI. A check that was already failing with ERROR at its previous evaluation (same
+partition) does not alert again. Needs an event log with global ids (Postgres, as here
+and in AWS)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 import time
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckSeverity,
     DagsterEventType,
     DefaultSensorStatus,
@@ -23,14 +26,18 @@ from dagster import (
     run_failure_sensor,
     sensor,
 )
+from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from pms_pipelines.alerts.delivery import NO_DESTINATION, AlertDeliveryError, deliver
 from pms_pipelines.alerts.message import Alert, check_failure_alert, run_failure_alert
+from pms_pipelines.alerts.repeats import ERROR, PASSED, WARN, starts_failing
 from pms_pipelines.defs.resources import AlertsResource
 
 AGENCY_TAG = "pms/agency"
 PARTITION_TAG = "dagster/partition"
 CHECK_BATCH = 50
+HISTORY = 20  # evaluations of one check looked at to find the one before
 TICK_BUDGET_S = 30.0
 
 
@@ -99,9 +106,11 @@ def alert_on_failed_check(context: SensorEvaluationContext, alerts: AlertsResour
     if not destinations.any:
         last = records[-1].storage_id if records else cursor
         return SensorResult(skip_reason=NO_DESTINATION, cursor=str(last))
-    started, sent = time.monotonic(), 0
+    started, sent, repeats = time.monotonic(), 0, 0
     for record in records:
         alert = _check_alert(record, destinations.ui_base_url)
+        if alert is not None and not _starts_failing(storage, record):
+            repeats, alert = repeats + 1, None
         if alert is not None:
             try:
                 deliver(alert, destinations)
@@ -114,9 +123,10 @@ def alert_on_failed_check(context: SensorEvaluationContext, alerts: AlertsResour
         cursor = record.storage_id
         if time.monotonic() - started > TICK_BUDGET_S:
             break
+    still = f"; {repeats} still failing (alerted when they started)" if repeats else ""
     return SensorResult(
-        skip_reason=f"sent {sent} alert(s) for failed checks" if sent
-        else "no failed check evaluations",
+        skip_reason=(f"sent {sent} alert(s) for failed checks" if sent
+                     else "no new failed check evaluations") + still,
         cursor=str(cursor),
     )
 
@@ -143,3 +153,22 @@ def _check_alert(record, ui_base_url: str) -> Alert | None:  # noqa: ANN001
         summary=evaluation.description or (texts[0] if texts else None),
         ui_base_url=ui_base_url,
     )
+
+
+def _starts_failing(storage, record) -> bool:  # noqa: ANN001
+    """Whether this failed evaluation follows a pass/warn (or nothing) of its check."""
+    entry = record.event_log_entry
+    evaluation = entry.dagster_event.asset_check_evaluation_data
+    history = storage.get_asset_check_execution_history(
+        AssetCheckKey(evaluation.asset_key, evaluation.check_name), limit=HISTORY,
+        partition_filter=PartitionKeyFilter(key=evaluation.partition),
+    )
+    return starts_failing([(r.run_id, _outcome(r)) for r in history], entry.run_id)
+
+
+def _outcome(record) -> str | None:  # noqa: ANN001
+    if record.status == AssetCheckExecutionRecordStatus.SUCCEEDED:
+        return PASSED
+    if record.status != AssetCheckExecutionRecordStatus.FAILED or record.evaluation is None:
+        return None
+    return ERROR if record.evaluation.severity == AssetCheckSeverity.ERROR else WARN

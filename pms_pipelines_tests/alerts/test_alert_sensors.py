@@ -55,12 +55,15 @@ def failing_pull() -> None:
     pull_tenants()
 
 
+MASKED_PASSES = {"now": False}
+
+
 @asset(check_specs=[AssetCheckSpec("masked", asset="tenants"),
                     AssetCheckSpec("complete", asset="tenants"),
                     AssetCheckSpec("schema_matches", asset="tenants")])
 def tenants():
     yield MaterializeResult()
-    yield AssetCheckResult(check_name="masked", passed=False,
+    yield AssetCheckResult(check_name="masked", passed=MASKED_PASSES["now"],
                            severity=AssetCheckSeverity.ERROR,
                            metadata={"problems": "row 3: data.email holds jane.doe@example.com"})
     yield AssetCheckResult(check_name="complete", passed=False,
@@ -164,7 +167,7 @@ def test_a_failed_check_alerts_once(dagster_instance, webhook, sns_topic) -> Non
     assert tick.skip_message == "sent 1 alert(s) for failed checks"
     assert int(tick.cursor) > int(start.cursor)
     again = _tick(alert_on_failed_check, dagster_instance, tick.cursor, resources)
-    assert again.cursor == tick.cursor and again.skip_message == "no failed check evaluations"
+    assert again.cursor == tick.cursor and again.skip_message == "no new failed check evaluations"
 
     # Only the ERROR failure: the WARN one and the pass do not alert.
     assert len(webhook.bodies) == 1
@@ -203,3 +206,27 @@ def test_without_a_destination_the_check_sensor_says_so(dagster_instance) -> Non
     tick = _tick(alert_on_failed_check, dagster_instance, start.cursor, _resources())
     assert tick.skip_message == NO_DESTINATION
     assert int(tick.cursor) > int(start.cursor)  # nothing piles up to flood later
+
+
+def test_a_check_that_keeps_failing_alerts_once_until_it_passes(dagster_instance, webhook) -> None:
+    resources = _resources(webhook.url)
+    cursor = _tick(alert_on_failed_check, dagster_instance, None, resources).cursor
+    outcomes = [False, False, True, False]  # fails, still fails, passes, fails again
+    messages = []
+    try:
+        for passes in outcomes:
+            MASKED_PASSES["now"] = passes
+            materialize([tenants], instance=dagster_instance)
+            tick = _tick(alert_on_failed_check, dagster_instance, cursor, resources)
+            cursor = tick.cursor
+            messages.append(tick.skip_message)
+    finally:
+        MASKED_PASSES["now"] = False
+    assert messages == [
+        "sent 1 alert(s) for failed checks",
+        "no new failed check evaluations; 1 still failing (alerted when they started)",
+        "no new failed check evaluations",
+        "sent 1 alert(s) for failed checks",
+    ]
+    assert len(webhook.bodies) == 2
+
