@@ -13,6 +13,7 @@ from pms_pipelines.consumer.consume import consume_shard
 from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.db.connection import connect
+from pms_pipelines.ops.replay import ReplayStart, replay
 from pms_pipelines.stream.reader import list_shards
 
 pytestmark = pytest.mark.integration
@@ -160,3 +161,18 @@ def test_a_run_inside_a_tick_loses_nothing(kinesis_stream: str, db_url: str) -> 
         assert _tick(client, sensor_conn, kinesis_stream) == [shard_id]
         consume_shard(runner, conn, kinesis_stream, shard_id)
         assert read_checkpoints(conn, kinesis_stream)[shard_id].sequence_number == last
+
+
+def test_a_replay_is_planned_though_an_iterator_was_remembered(kinesis_stream: str,
+                                                                db_url: str) -> None:
+    """A replay moves the checkpoint back: the remembered iterator (at the newer
+    checkpoint) no longer matches it, so the shard is probed afresh and planned."""
+    client = kinesis_client()
+    first, _second = _shards(client, kinesis_stream)
+    shard_id = first["ShardId"]
+    with connect(db_url) as conn:
+        _put(client, kinesis_stream, first)
+        consume_shard(client, conn, kinesis_stream, shard_id)
+        assert _tick(client, conn, kinesis_stream) == []
+        replay(client, conn, kinesis_stream, ReplayStart("trim_horizon"), shard_ids=[shard_id])
+        assert _tick(client, conn, kinesis_stream) == [shard_id]
