@@ -26,7 +26,7 @@ def check_result(outcome: Outcome, asset_key: AssetKey, check_name: str) -> Asse
 
 
 def check_evaluation(outcome: Outcome, asset_key: AssetKey, check_name: str) -> AssetCheckEvaluation:
-    """The same, for a run that reports a check it does not declare (`log_event`)."""
+    """The same, for a run that reports a check it does not declare (yielded by its op)."""
     return AssetCheckEvaluation(
         asset_key=asset_key, check_name=check_name, passed=outcome.passed,
         severity=AssetCheckSeverity(outcome.severity), description=outcome.description,

@@ -89,9 +89,9 @@ def consume_stream(
                 before_commit=sink,
             )
         except CheckpointExpired as gap:  # the stream's retention_gap check, right now
-            context.log_event(check_evaluation(
+            yield check_evaluation(
                 retention_outcome(kinesis.stream_name, {config.shard_id: str(gap)}),
-                STREAM_KEY, RETENTION_GAP))
+                STREAM_KEY, RETENTION_GAP)
             raise
     context.log.info(
         f"shard {config.shard_id}: {report.records} records in {report.seconds:.1f}s "

@@ -1,8 +1,10 @@
 """Scenario 7: a retention gap. The consumer was away longer than the stream keeps
 records: changes published meanwhile were trimmed unread. On its next run the consumer
 sees that its checkpoint's last record arrived before the trim horizon and stops with a
-clear `CheckpointExpired` naming the re-sync; after the re-sync (a full pull of the
-agency) and the acknowledgement, the tables equal what the PMS holds.
+clear `CheckpointExpired` naming the re-sync, and the stream's `retention_gap` asset
+check is ERROR, naming the shard and the re-sync (recorded by the failed consume run and
+by the health_checks job); after the re-sync (a full pull of the agency) and the
+acknowledgement, the check passes and the tables equal what the PMS holds.
 
 moto never trims, so the trimmed changes are published to a stream nobody reads, and the
 checkpoint's arrival time is moved back 25 hours."""
@@ -14,14 +16,11 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.canonical import Event
-from pms_pipelines.consumer.consume import (
-    CheckpointExpired,
-    acknowledge_retention_gap,
-    consume_shard,
-)
+from pms_pipelines.consumer.consume import acknowledge_retention_gap
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.buildium.sandbox import start_sandbox
@@ -36,9 +35,27 @@ pytestmark = pytest.mark.integration
 BUILDIUM = REGISTRY["buildium"]
 
 
+STREAM = AssetKey(["stream", "pms_events"])
+
+
+def _retention_check(instance: DagsterInstance):  # noqa: ANN202
+    """The retention_gap evaluation of a health_checks run."""
+    from pms_pipelines.definitions import defs
+
+    result = defs.resolve_job_def("health_checks").execute_in_process(instance=instance)
+    assert result.success
+    (evaluation,) = [e for e in result.get_asset_check_evaluations()
+                     if e.asset_key == STREAM and e.check_name == "retention_gap"]
+    return evaluation
+
+
 def test_checkpoint_past_retention_is_detected_and_resync_restores(
-    kinesis_stream: str, db_url: str
+    kinesis_stream: str, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pms_pipelines.definitions import defs
+
+    monkeypatch.setenv("PMS_DATABASE_URL", db_url)
+    instance = DagsterInstance.ephemeral()
     credentials = {"client_id": f"id-{secrets.token_hex(4)}",
                    "client_secret": secrets.token_urlsafe(16)}
     sandbox = start_sandbox([{"agency_id": "ret", **credentials, "units": 12}],
@@ -72,21 +89,35 @@ def test_checkpoint_past_retention_is_detected_and_resync_restores(
             sandbox.touch("ret", entity)
         published += pull(kinesis_stream, full=False)  # after the gap
 
+        # The consumer's next tick: one consume run per shard, as the sensor asks.
         expired = []
-        with connect(db_url) as conn:
-            for shard in list_shards(client, kinesis_stream):
-                try:
-                    consume_shard(client, conn, kinesis_stream, shard["ShardId"])
-                except CheckpointExpired as error:
-                    expired.append((shard["ShardId"], str(error)))
-        assert expired, "no shard reported the retention gap"
-        for _shard, message in expired:
+        for shard in list_shards(client, kinesis_stream):
+            run = defs.resolve_job_def("consume_shard").execute_in_process(
+                run_config={"ops": {"consume_stream": {"config": {"shard_id": shard["ShardId"]}}}},
+                instance=instance, raise_on_error=False)
+            if run.success:
+                continue
+            (failure,) = [e for e in run.all_events if e.is_step_failure]
+            assert failure.step_failure_data.error.cause.cls_name == "CheckpointExpired"
+            (check,) = run.get_asset_check_evaluations()
+            assert (check.asset_key, check.check_name) == (STREAM, "retention_gap")
+            assert not check.passed and check.severity == AssetCheckSeverity.ERROR
+            assert check.metadata["shards"].value == shard["ShardId"]
+            message = check.metadata["gaps"].value
             assert "retention" in message and "full pull" in message
+            assert "acknowledge_retention_gap" in check.description
+            expired.append((shard["ShardId"], message))
+        assert expired, "no shard reported the retention gap"
+        # The health_checks job sees the same gaps until they are acknowledged.
+        health = _retention_check(instance)
+        assert not health.passed and health.severity == AssetCheckSeverity.ERROR
+        assert health.metadata["shards"].value.split(", ") == sorted(s for s, _ in expired)
 
         published += pull(kinesis_stream, full=True)  # the re-sync
         with connect(db_url) as conn:
             for shard_id, _ in expired:
                 acknowledge_retention_gap(conn, kinesis_stream, shard_id)
+        assert _retention_check(instance).passed
         drain(client, db_url, kinesis_stream)
         truth = {}
         for entity in BUILDIUM.entities:
