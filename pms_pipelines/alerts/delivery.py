@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.config import Config
@@ -44,19 +44,13 @@ class _Retryable(Exception):
 
 @dataclass(frozen=True)
 class Destinations:
-    webhook_url: str = ""
+    webhook_url: str = field(default="", repr=False)  # a secret
     sns_topic_arn: str = ""
     ui_base_url: str = ""
 
     @property
     def any(self) -> bool:
         return bool(self.webhook_url or self.sns_topic_arn)
-
-    def describe(self) -> str:
-        """Which destinations are set, safe to log (the webhook URL is not shown)."""
-        names = (["webhook"] if self.webhook_url else []) + (
-            [f"SNS {self.sns_topic_arn}"] if self.sns_topic_arn else [])
-        return " and ".join(names) or "none"
 
 
 def deliver(
