@@ -87,11 +87,6 @@ def _read_one(kinesis: Any, saved: SavedIterator, *, fresh: bool) -> Probe:
                  SavedIterator(saved.after_sequence, next_iterator, issued_at))
 
 
-def shard_has_work(kinesis: Any, stream: str, shard_id: str, after: str | None) -> bool:
-    """One probe without remembered state (GetShardIterator + GetRecords)."""
-    return probe_shard(kinesis, stream, shard_id, after).has_work
-
-
 def listed_shards(kinesis: Any, conn: Any, stream: str, ended: set[str]) -> list[ShardInfo]:
     """The remembered listing, or a new one (ListShards) when it may be missing shards."""
     listed, listed_at = read_listing(conn, stream)
