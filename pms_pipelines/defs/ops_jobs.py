@@ -178,8 +178,7 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
                 raise _failure(error) from error
         backfills = {}
         for request in requests:
-            backfills[request.agency_id] = launch_backfill(
-                context.instance, context.repository_def.asset_graph, request)
+            backfills[request.agency_id] = launch_backfill(context.instance, request)
             context.log.info(f"{request.title}: backfill {backfills[request.agency_id]}")
         context.add_output_metadata({"backfills": MetadataValue.json(backfills)})
 

@@ -190,6 +190,7 @@ def _resync(args: argparse.Namespace) -> int:
         launched[request.agency_id] = launch_backfill_graphql(client, request)
         print(f"{args.pms}/{request.agency_id}: backfill {launched[request.agency_id]} "
               f"({args.dagster_url}/runs/b/{launched[request.agency_id]})")
+    failed = []
     if args.wait:
         pending = dict(launched)
         with tqdm(total=len(pending), desc="finished", unit="agency", file=sys.stderr) as bar:
@@ -200,9 +201,13 @@ def _resync(args: argparse.Namespace) -> int:
                         bar.update()
                         bar.write(f"{args.pms}/{agency_id}: {status}")
                         del pending[agency_id]
+                        if status not in ("COMPLETED", "COMPLETED_SUCCESS"):
+                            failed.append(agency_id)
                 if pending:
                     time.sleep(2)
-    return 0
+    if failed:
+        print(f"error: the re-sync of {', '.join(failed)} did not succeed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _register(args: argparse.Namespace) -> int:

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetKey, DagsterInstance
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.execution.backfill import PartitionBackfill
 from dagster._core.utils import make_new_backfill_id
 
 from pms_pipelines.db import agencies
 from pms_pipelines.defs.agency_sensor import pull_run_request
-from pms_pipelines.defs.pull_assets import agency_partitions, pull_asset_key
+from pms_pipelines.defs.pull_assets import agency_partitions, build_pull_assets, pull_asset_key
 from pms_pipelines.integrations.kit.integration import Integration
 
 OPS_TAG = "pms/ops"
@@ -79,14 +80,17 @@ def resync_request(conn: Any, registry: Mapping[str, Integration], pms: str,
     return ResyncRequest(registry[pms], agency_id)
 
 
-def launch_backfill(instance: DagsterInstance, asset_graph: Any, request: ResyncRequest) -> str:
-    """Store the backfill in the instance (the daemon launches its runs); its id."""
+def launch_backfill(instance: DagsterInstance, request: ResyncRequest) -> str:
+    """Store the backfill in the instance (the daemon launches its runs); its id.
+
+    The backfill names assets and a partition; the graph of the PMS's pull assets is
+    all it needs to check them (the daemon runs it against the code location's)."""
     if not instance.has_dynamic_partition(request.partitions_name, request.agency_id):
         # Registered moments ago, before the agency sensor's tick: its first pull is this.
         instance.add_dynamic_partitions(request.partitions_name, [request.agency_id])
     backfill = PartitionBackfill.from_asset_partitions(
         backfill_id=make_new_backfill_id(),
-        asset_graph=asset_graph,
+        asset_graph=AssetGraph.from_assets([build_pull_assets(request.integration)[0]]),
         partition_names=[request.agency_id],
         asset_selection=request.asset_keys,
         backfill_timestamp=time.time(),
