@@ -15,7 +15,7 @@ from pms_pipelines.canonical import ENTITIES
 from pms_pipelines.consumer.consume import CheckpointExpired, ConsumeReport, consume_shard
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_evaluation
 from pms_pipelines.defs.resources import FirehoseResource, KinesisResource, PostgresResource
-from pms_pipelines.health.stream_position import retention_outcome
+from pms_pipelines.health.stream_position import affected_agencies, retention_outcome
 from pms_pipelines.lake.sink import LakeSink
 from pms_pipelines.settings import schedules
 
@@ -89,8 +89,9 @@ def consume_stream(
                 before_commit=sink,
             )
         except CheckpointExpired as gap:  # the stream's retention_gap check, right now
+            affected = affected_agencies(conn, kinesis.stream_name, [config.shard_id])
             yield check_evaluation(
-                retention_outcome(kinesis.stream_name, {config.shard_id: str(gap)}),
+                retention_outcome(kinesis.stream_name, {config.shard_id: str(gap)}, affected),
                 STREAM_KEY, RETENTION_GAP)
             raise
     context.log.info(

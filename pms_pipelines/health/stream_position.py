@@ -15,8 +15,8 @@ from pms_pipelines.consumer.consume import _retention_gap
 from pms_pipelines.health.outcome import ERROR, WARN, Outcome, listing, when
 from pms_pipelines.stream.reader import StartPosition, list_shards, shard_iterator
 
-RESYNC = ("Re-sync: run a full pull of every agency publishing to the stream (the "
-          "<pms>_pull_job with config full: true, or backfill its partitions), then "
+RESYNC = ("Re-sync: a full pull of each affected agency (the ops_resync_agency job, or "
+          "python -m pms_pipelines.ops resync --pms <pms> --agency <id>), then "
           "acknowledge_retention_gap(conn, stream, shard_id) from "
           "pms_pipelines.consumer.consume for each shard listed.")
 
@@ -116,11 +116,27 @@ def retention_gaps(
         if p.behind and p.last_arrival_at is not None
         and (message := _retention_gap(kinesis, conn, stream, p.shard_id)) is not None
     }
-    return retention_outcome(stream, gaps)
+    return retention_outcome(stream, gaps, affected_agencies(conn, stream, list(gaps)))
 
 
-def retention_outcome(stream: str, gaps: dict[str, str]) -> Outcome:
-    """The check's result for `gaps` (shard id: the consumer's message)."""
+def affected_agencies(conn: Any, stream: str, shard_ids: list[str]) -> list[str]:
+    """The agencies (`pms/agency_id`) that published after the shards' last consumed
+    record arrived: a pull that succeeded since then (a failed one is re-published by
+    the next success). Their records may be among the trimmed ones."""
+    if not shard_ids:
+        return []
+    rows = conn.execute(
+        "SELECT DISTINCT w.pms || '/' || w.agency_id FROM ingest.pull_watermark w "
+        "WHERE w.updated_at > (SELECT min(last_arrival_at) FROM ingest.checkpoint "
+        "WHERE stream_name = %s AND shard_id = ANY(%s)) ORDER BY 1",
+        (stream, shard_ids)).fetchall()
+    conn.commit()
+    return [row[0] for row in rows]
+
+
+def retention_outcome(stream: str, gaps: dict[str, str], affected: list[str]) -> Outcome:
+    """The check's result for `gaps` (shard id: the consumer's message) and the
+    agencies to re-sync."""
     if not gaps:
         return Outcome(True, f"no shard of {stream} has a checkpoint past the retention",
                        metadata={"shards_with_gap": 0})
@@ -128,10 +144,13 @@ def retention_outcome(stream: str, gaps: dict[str, str]) -> Outcome:
         passed=False,
         severity=ERROR,
         description=(f"retention gap on {stream} shard(s) {', '.join(sorted(gaps))}: records "
-                     f"after the checkpoint may have been trimmed unread. {RESYNC}"),
+                     f"after the checkpoint may have been trimmed unread; "
+                     f"{len(affected)} agencies to re-sync. {RESYNC}"),
         metadata={
             "shards_with_gap": len(gaps),
             "shards": ", ".join(sorted(gaps)),
+            "affected_agency_count": len(affected),
+            "affected_agencies": listing(affected, limit=50),
             "gaps": listing([gaps[s] for s in sorted(gaps)]),
             "resync": RESYNC,
         },

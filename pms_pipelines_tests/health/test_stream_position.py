@@ -9,6 +9,7 @@ import pytest
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.consumer.consume import acknowledge_retention_gap
 from pms_pipelines.db.connection import connect
+from pms_pipelines.db.watermarks import advance_watermark
 from pms_pipelines.health.stream_position import consumer_lag, retention_gaps, shard_positions
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines_tests.reliability.common import drain, outgoing, tenant_events
@@ -55,6 +56,10 @@ def test_retention_gap_names_the_shard_and_the_resync(kinesis_stream, db_url) ->
     with connect(db_url) as conn:
         conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = last_arrival_at "
                      "- interval '25 hours'")
+        for agency, pulled_ago in (("acme", "1 minute"), ("quiet", "30 hours")):
+            advance_watermark(conn, "buildium", agency, "tenant", datetime.now(UTC))
+            conn.execute("UPDATE ingest.pull_watermark SET updated_at = now() - %s::interval "
+                         "WHERE agency_id = %s", (pulled_ago, agency))
         conn.commit()
         idle = retention_gaps(client, conn, kinesis_stream,
                               shard_positions(client, conn, kinesis_stream))
@@ -69,6 +74,10 @@ def test_retention_gap_names_the_shard_and_the_resync(kinesis_stream, db_url) ->
         assert gap.metadata["shards_with_gap"] == len(shards) >= 1
         assert "full pull" in gap.description and "acknowledge_retention_gap" in gap.description
         assert all(s in gap.metadata["gaps"] for s in shards)
+        # Only an agency that published since the last consumed record needs a re-sync.
+        assert gap.metadata["affected_agencies"] == "buildium/acme"
+        assert gap.metadata["affected_agency_count"] == 1
+        assert "ops_resync_agency" in gap.metadata["resync"]
 
         for shard in shards:
             acknowledge_retention_gap(conn, kinesis_stream, shard)

@@ -106,12 +106,14 @@ def test_checkpoint_past_retention_is_detected_and_resync_restores(
             message = check.metadata["gaps"].value
             assert "retention" in message and "full pull" in message
             assert "acknowledge_retention_gap" in check.description
+            assert "buildium/ret" in check.metadata["affected_agencies"].value.splitlines()
             expired.append((shard["ShardId"], message))
         assert expired, "no shard reported the retention gap"
         # The health_checks job sees the same gaps until they are acknowledged.
         health = _retention_check(instance)
         assert not health.passed and health.severity == AssetCheckSeverity.ERROR
         assert health.metadata["shards"].value.split(", ") == sorted(s for s, _ in expired)
+        assert health.metadata["affected_agencies"].value == "buildium/ret"
 
         published += pull(kinesis_stream, full=True)  # the re-sync
         with connect(db_url) as conn:
