@@ -3,6 +3,8 @@ agency sensor and the pull schedules then do."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -121,3 +123,10 @@ def test_the_command_line_registers_disables_and_enables(
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "replay" in capsys.readouterr().out
+
+
+def test_the_module_runs_as_a_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "pms_pipelines.ops", "replay", "--help"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "--from {trim_horizon,timestamp,sequence_number}" in done.stdout

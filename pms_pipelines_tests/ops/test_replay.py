@@ -15,6 +15,7 @@ from pms_pipelines.consumer.batch import CheckpointMoved
 from pms_pipelines.consumer.consume import consume_shard
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.db.connection import connect
+from pms_pipelines.ops import replay as replay_module
 from pms_pipelines.ops.cli import main
 from pms_pipelines.ops.replay import ReplayStart, replay
 from pms_pipelines.stream.publisher import publish_records
@@ -119,12 +120,25 @@ def test_replay_from_the_trim_horizon_through_the_dagster_job(
 
 
 def test_replay_from_a_timestamp_through_the_cli(
-    restored: Restored, kinesis_stream: str, db_url: str, capsys: pytest.CaptureFixture
+    restored: Restored, kinesis_stream: str, db_url: str, capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A first look-back window far shorter than the gap between A and B: the search for
+    # the record before B's first must widen it several times, and still find A's last.
+    monkeypatch.setattr(replay_module, "_FIRST_WINDOW", timedelta(microseconds=50))
+    windows = []
+
+    def counting_read_shard(client, stream, shard_id, start, **kwargs):  # noqa: ANN001,ANN202
+        if start.kind == "AT_TIMESTAMP" and start.timestamp != restored.between:
+            windows.append(shard_id)
+        return read_shard(client, stream, shard_id, start, **kwargs)
+
+    monkeypatch.setattr(replay_module, "read_shard", counting_read_shard)
     before = _checkpoints(db_url, kinesis_stream)
     assert main(["replay", "--from", "timestamp", "--timestamp",
                  restored.between.isoformat()]) == 0
     assert "moved 2 of 2 shard checkpoints" in capsys.readouterr().out
+    assert all(windows.count(shard) >= 3 for shard in before)
     moved = _checkpoints(db_url, kinesis_stream)
     assert all(moved[s] is not None and int(moved[s]) < int(before[s]) for s in before)
     again = _consume(db_url, kinesis_stream)
