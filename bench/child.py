@@ -3,6 +3,7 @@ process, as a Dagster run does, and read that process's own peak RSS.
 
     python -m bench.child consume --stream S --shard ID [--max-records N] [--batch-limit N]
     python -m bench.child drain --stream S --shard ID [--batch-limit N]
+    python -m bench.child pull --stream S --base-url URL --agencies FILE.json
 
 Prints one JSON line: records, start and end (time.time()), peak_rss_mb.
 
@@ -55,6 +56,32 @@ def _drain(args: argparse.Namespace) -> dict:
     return {"records": records, "start": start, "end": time.time()}
 
 
+def _pull(args: argparse.Namespace) -> dict:
+    """Full `pull_and_publish` of every entity of every agency (a JSON list of agency_id,
+    client_id, client_secret), one after another, as the pull runs would."""
+    from pathlib import Path
+
+    from pms_pipelines.aws import kinesis_client
+    from pms_pipelines.db.connection import connect, database_url
+    from pms_pipelines.integrations.buildium import INTEGRATION
+    from pms_pipelines.pulls.pull_and_publish import pull_and_publish
+
+    agencies = json.loads(Path(args.agencies).read_text())
+    kinesis = kinesis_client()
+    pulled = 0
+    with connect(database_url(), application_name="bench-pull") as conn:
+        start = time.time()
+        for agency in agencies:
+            creds = {"client_id": agency["client_id"], "client_secret": agency["client_secret"]}
+            for entity in INTEGRATION.entities:
+                pulled += pull_and_publish(
+                    INTEGRATION, agency_id=agency["agency_id"], entity=entity,
+                    credentials=creds, base_url=args.base_url, conn=conn, kinesis=kinesis,
+                    stream=args.stream, full=True).pulled
+        end = time.time()
+    return {"records": pulled, "start": start, "end": end}
+
+
 def own_peak_rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -65,13 +92,15 @@ def own_peak_rss_mb() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.child")
-    parser.add_argument("mode", choices=("consume", "drain"))
+    parser.add_argument("mode", choices=("consume", "drain", "pull"))
     parser.add_argument("--stream", required=True)
-    parser.add_argument("--shard", required=True)
+    parser.add_argument("--shard")
+    parser.add_argument("--base-url")
+    parser.add_argument("--agencies")
     parser.add_argument("--max-records", type=int, default=10_000_000)
     parser.add_argument("--batch-limit", type=int, default=1000)
     args = parser.parse_args(argv)
-    result = _consume(args) if args.mode == "consume" else _drain(args)
+    result = {"consume": _consume, "drain": _drain, "pull": _pull}[args.mode](args)
     result["peak_rss_mb"] = own_peak_rss_mb()
     result["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)
