@@ -53,6 +53,7 @@ def pull_freshness(
                 if late else
                 f"every one of {len(agencies)} enabled {pms} agencies pulled {entity} within "
                 f"{window.total_seconds() / 60:.0f} min"
+                if agencies else f"no enabled {pms} agency"
             ),
             metadata={
                 "window_s": int(window.total_seconds()),

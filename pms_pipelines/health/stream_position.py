@@ -87,7 +87,8 @@ def consumer_lag(
     elif over_warn:
         description = f"{len(over_warn)} shard(s) more than {warn_s} s behind: {', '.join(over_warn)}"
     else:
-        description = f"{len(positions)} shard(s), none more than {warn_s} s behind"
+        description = (f"{len(positions)} shard(s), the furthest {worst:.0f} s behind "
+                       f"(WARN past {warn_s} s)")
     return Outcome(
         passed=not over_warn,
         severity=ERROR if over_error else WARN,

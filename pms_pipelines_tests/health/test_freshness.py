@@ -69,3 +69,4 @@ def test_every_agency_fresh_passes(db_conn) -> None:
 def test_no_agency_passes(db_conn) -> None:
     outcome = pull_freshness(db_conn, "reapit", ["tenant"], WINDOW, datetime.now(UTC))["tenant"]
     assert outcome.passed and outcome.metadata["agencies"] == 0
+    assert outcome.description == "no enabled reapit agency"
