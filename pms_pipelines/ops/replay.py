@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from pms_pipelines.db.checkpoints import read_checkpoints, rewind_checkpoint
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
 from pms_pipelines.stream.records import StreamRecord, sequence_order
@@ -126,7 +128,13 @@ def _replay_shard(
     stored = read_checkpoints(conn, stream).get(shard_id)
     conn.commit()
     before = stored.sequence_number if stored else None
-    first = _first_record(kinesis, stream, shard_id, start.position())
+    try:
+        first = _first_record(kinesis, stream, shard_id, start.position())
+    except ClientError as error:  # e.g. a sequence number of another shard
+        if error.response.get("Error", {}).get("Code") != "InvalidArgumentException":
+            raise
+        raise ValueError(f"{stream}/{shard_id}: Kinesis refused {start.describe()}: "
+                         f"{error.response['Error'].get('Message', error)}") from error
     if first is None and start.kind != "trim_horizon":
         return ShardReplay(shard_id, before, before, None, False,
                            f"no record at or after {start.describe()}")
