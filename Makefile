@@ -12,7 +12,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
-.PHONY: dev test demo lint schema checkov clean bench kinesalite reliability-report
+.PHONY: dev test demo lint schema checkov clean bench kinesalite chromium reliability-report
 
 # kinesalite (npm): a Kinesis that closes shards faithfully, for the resharding tests.
 # Installed once into the venv folder; without Node the rule says so and those tests skip.
@@ -36,7 +36,7 @@ $(BENCH_STAMP): bench/requirements-dlt.txt
 dev: $(STAMP)  ## the whole local stack and dagster dev on http://127.0.0.1:3000
 	$(PY) -m pms_pipelines.local_stack dev
 
-test: $(STAMP) $(CHECKOV_STAMP) kinesalite  ## unit and integration tests against the real local stack
+test: $(STAMP) $(CHECKOV_STAMP) kinesalite chromium  ## unit and integration tests against the real local stack
 	$(PY) -m pytest
 
 kinesalite: $(STAMP)  ## install kinesalite for the resharding tests (quick once done)
@@ -44,6 +44,17 @@ kinesalite: $(STAMP)  ## install kinesalite for the resharding tests (quick once
 	elif command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then \
 		npm install --prefix $(VENV)/kinesalite --no-audit --no-fund --silent kinesalite@3; \
 	else echo "node/npm not found: the kinesalite resharding tests will be skipped"; fi
+
+# Debian's chromium and chromedriver for the browser test of the Dagster UI
+# (pms_pipelines_tests/browser). Installed with apt-get when root; else that test skips.
+chromium:  ## install headless Chromium for the browser test (quick once done)
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium and chromium-driver for the browser test"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver >/dev/null; } \
+		|| echo "apt-get could not install chromium: the browser test will be skipped"; \
+	else echo "chromium/chromedriver not found and not root with apt-get: the browser test will be skipped"; fi
 
 reliability-report: $(STAMP) kinesalite  ## run the fault, bad-input and security scenarios; print their figures
 	$(PY) -m pms_pipelines_tests.reliability.report
@@ -64,4 +75,4 @@ checkov: $(CHECKOV_STAMP)  ## static security checks of terraform/ (also run by 
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --quiet --compact
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .venv-bench .dagster_home .local_stack
+	rm -rf $(VENV) $(CHECKOV_VENV) .venv-bench .dagster_home .local_stack .browser_screenshots

@@ -15,12 +15,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pms_pipelines.local_stack.stack import ROOT, prepare_dagster_home, start_stack
+from pms_pipelines.local_stack.stack import AGENCIES, ROOT, prepare_dagster_home, start_stack
 
 
 def dev(args: argparse.Namespace) -> int:
-    stack = start_stack(churn_seconds=args.churn_seconds)
-    home = prepare_dagster_home(ROOT / ".dagster_home")
+    # Ctrl-C and SIGTERM (a test, a process manager) stop everything below, even where
+    # SIGINT came in ignored (a background job of a shell), which dagster dev would inherit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stack = start_stack(args.state_dir, churn_seconds=args.churn_seconds,
+                        units_per_agency=args.units, agencies=tuple(args.agencies))
+    home = prepare_dagster_home(args.dagster_home)
     env = {**os.environ, **stack.env, "DAGSTER_HOME": str(home)}
     print(f"dagster: UI on http://127.0.0.1:{args.port} (Ctrl-C stops everything)", flush=True)
     process = subprocess.Popen(
@@ -55,6 +60,11 @@ def main() -> int:
     dev_cmd = commands.add_parser("dev", help="the local stack and dagster dev")
     dev_cmd.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))
     dev_cmd.add_argument("--churn-seconds", type=float, default=20.0)
+    dev_cmd.add_argument("--units", type=int, default=300)
+    dev_cmd.add_argument("--agencies", nargs="+", default=list(AGENCIES))
+    # Elsewhere than the repo's own folders: a test runs a second stack beside `make dev`.
+    dev_cmd.add_argument("--state-dir", type=Path, default=ROOT / ".local_stack")
+    dev_cmd.add_argument("--dagster-home", type=Path, default=ROOT / ".dagster_home")
     dev_cmd.set_defaults(run=dev)
     demo_cmd = commands.add_parser("demo", help="pull, consume, summarise, tear down")
     demo_cmd.add_argument("--units", type=int, default=300)

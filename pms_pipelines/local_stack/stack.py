@@ -57,6 +57,7 @@ def start_stack(
     *,
     churn_seconds: float | None = 20.0,
     units_per_agency: int = 300,
+    agencies: tuple[str, ...] = AGENCIES,
     say: Callable[[str], None] = print,
 ) -> LocalStack:
     stack = LocalStack(env={"PMS_ENV": "local", "PMS_STREAM_NAME": STREAM})
@@ -64,7 +65,7 @@ def start_stack(
         _start_postgres(stack, state_dir, say)
         _start_aws(stack, say)
         stack.env["PMS_LAKE_MASK_KEY"] = lake_mask_key(state_dir)
-        _start_sandboxes(stack, state_dir, churn_seconds, units_per_agency, say)
+        _start_sandboxes(stack, state_dir, churn_seconds, units_per_agency, agencies, say)
     except BaseException:
         stack.stop()
         raise
@@ -137,14 +138,14 @@ def lake_mask_key(state_dir: Path) -> str:
 
 def _start_sandboxes(
     stack: LocalStack, state_dir: Path, churn_seconds: float | None, units: int,
-    say: Callable[[str], None],
+    agency_ids: tuple[str, ...], say: Callable[[str], None],
 ) -> None:
     credentials_dir = state_dir / "credentials"
     credentials_dir.mkdir(parents=True, exist_ok=True)
     credentials_dir.chmod(0o700)
     for name, integration in REGISTRY.items():
         sandbox_agencies = []
-        for agency_id in AGENCIES:
+        for agency_id in agency_ids:
             # Fresh random credentials each run: nothing secret-looking lives in the repo.
             # A file reference, because some providers rotate refresh tokens.
             creds = {f: secrets.token_hex(16) for f in integration.credential_fields}
@@ -164,7 +165,7 @@ def _start_sandboxes(
         stack.stoppers.append(sandbox.stop)
         stack.sandboxes[name] = sandbox
         stack.env[f"PMS_{name.upper()}_BASE_URL"] = sandbox.base_url
-        say(f"{name}: sandbox at {sandbox.base_url}, agencies {', '.join(AGENCIES)}")
+        say(f"{name}: sandbox at {sandbox.base_url}, agencies {', '.join(agency_ids)}")
 
 
 def prepare_dagster_home(path: Path) -> Path:
