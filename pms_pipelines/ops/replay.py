@@ -14,8 +14,10 @@ is safe against a consume run in flight: the checkpoint row's lock waits for the
 being committed, and that run's next batch stops on the expected-checkpoint guard.
 
 Why replay, and what it re-applies: the version rule keeps a stored row unless an
-event is strictly newer. After a database restored from a backup (rows older than the
-stream), a replay loads what the restore lost. After a fix of the loader or of a
+event is strictly newer. A whole-database restore brings its checkpoints back with its
+rows, so the consumer resumes from there by itself (within the retention). When rows
+were restored or lost without their checkpoints (the `pms` tables from a dump, rows
+deleted by mistake), a replay from before the loss loads them again. After a fix of the loader or of a
 mapping, the stream's events have the same versions as the stored rows, so a replay
 changes nothing: re-sync the agency instead (a full pull writes every record again
 with a new version, through the fixed code), and re-drive dead letters for events the
