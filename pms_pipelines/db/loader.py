@@ -37,6 +37,9 @@ def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]
     delete the newest upsert before it is applied first: a deleted row then keeps its
     last data whether or not the upsert and the delete shared a batch.
     """
+    if not events:
+        return []
+    conn.execute(_CREATE_STAGES)
     newest, upsert_before_delete = _chosen_per_key(events)
     loaded = _apply_chosen(conn, events, upsert_before_delete)
     loaded |= _apply_chosen(conn, events, newest)
@@ -94,15 +97,29 @@ def _chosen_per_key(events: Sequence[Event]) -> tuple[list[int], list[int]]:
     return list(newest.values()), list(before_delete.values())
 
 
-def _staged(conn: psycopg.Connection, table: str, columns: Columns, filled: Columns,
-            rows: Iterable[Sequence[Any]]) -> str:
-    """Binary-COPY `rows` (values of `filled`, the others stay NULL) into an empty temp
-    table shaped by `columns`; return its name. The table lives for the session and is
-    emptied at every commit; the TRUNCATE empties it when a transaction uses it twice."""
-    stage = "load_" + table.replace(".", "_")
-    typed = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({typed}) ON COMMIT DELETE ROWS; "
-                 f"TRUNCATE {stage}")
+def _stage(table: str) -> str:
+    return "load_" + table.replace(".", "_")
+
+
+# Session temp tables the rows are copied into, emptied at every commit (in place) and
+# after each use (a transaction can use one twice). Created when missing, so that a
+# rolled-back transaction that created them costs nothing later.
+_CREATE_STAGES = "; ".join(
+    f"CREATE TEMP TABLE IF NOT EXISTS {_stage(table)} "
+    f"({', '.join(f'{name} {sql_type}' for name, sql_type in columns)}) ON COMMIT DELETE ROWS"
+    for table, columns in [
+        *((layout.table, (*ENVELOPE_COLUMNS, *layout.columns)) for layout in LAYOUTS.values()),
+        *((layout.link.table, _MEMBER_COLUMNS) for layout in LAYOUTS.values() if layout.link),
+    ]
+)
+
+
+def _copy(conn: psycopg.Connection, table: str, filled: Columns,
+          rows: Iterable[Sequence[Any]]) -> str:
+    """Binary-COPY `rows` (values of the `filled` columns, the others stay NULL) into the
+    empty stage of `table`; return the stage's name. The caller's statements end with
+    `DELETE FROM` it."""
+    stage = _stage(table)
     names = ", ".join(name for name, _ in filled)
     with conn.cursor().copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types([sql_type for _, sql_type in filled])
@@ -119,8 +136,8 @@ def _upsert(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) 
     columns = [*ENVELOPE_COLUMNS, *layout.columns]
     names = [name for name, _ in columns]
     flatten = layout.flatten
-    stage = _staged(conn, layout.table, columns, columns, (
-        (*envelope_values(e), *flatten(e.data).values()) for e in events))
+    stage = _copy(conn, layout.table, columns,
+                  ((*envelope_values(e), *flatten(e.data).values()) for e in events))
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names if name not in _KEY_NAMES)
     sql = (
         f"INSERT INTO {layout.table} AS t ({', '.join(names)}) "
@@ -128,14 +145,14 @@ def _upsert(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) 
         "ON CONFLICT (source, agency_id, source_id) DO UPDATE SET "
         f"{updates}, deleted_at = NULL, last_updated_at = now() "
         "WHERE t.version < EXCLUDED.version "
-        "RETURNING t.source, t.agency_id, t.source_id"
+        "RETURNING t.source, t.agency_id, t.source_id; "
+        f"DELETE FROM {stage}"
     )
     return _returned_keys(conn.execute(sql))
 
 
 def _delete(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) -> set[Key]:
-    stage = _staged(conn, layout.table, [*ENVELOPE_COLUMNS, *layout.columns],
-                    ENVELOPE_COLUMNS, (envelope_values(e) for e in events))
+    stage = _copy(conn, layout.table, ENVELOPE_COLUMNS, (envelope_values(e) for e in events))
     names = ", ".join(name for name, _ in ENVELOPE_COLUMNS)
     # deleted_at is when we observed the delete, so a replay writes the same value; a
     # newer delete of a deleted row keeps the first deletion time.
@@ -148,7 +165,8 @@ def _delete(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) 
         "event_id = EXCLUDED.event_id, deleted_at = COALESCE(t.deleted_at, EXCLUDED.deleted_at), "
         "last_updated_at = now() "
         "WHERE t.version < EXCLUDED.version "
-        "RETURNING t.source, t.agency_id, t.source_id"
+        "RETURNING t.source, t.agency_id, t.source_id; "
+        f"DELETE FROM {stage}"
     )
     return _returned_keys(conn.execute(sql))
 
@@ -167,16 +185,15 @@ def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event]) ->
             rows.append((e.source, e.agency_id, e.source_id, None, None))
         rows.extend((e.source, e.agency_id, e.source_id, member, position)
                     for position, member in enumerate(members))
-    stage = _staged(conn, link.table, _MEMBER_COLUMNS, _MEMBER_COLUMNS, rows)
+    stage = _copy(conn, link.table, _MEMBER_COLUMNS, rows)
+    # A provider listing the same tenant twice keeps the first position.
     conn.execute(
         f"DELETE FROM {link.table} l USING (SELECT DISTINCT source, agency_id, owner "
         f"FROM {stage}) r WHERE l.source = r.source AND l.agency_id = r.agency_id "
-        f"AND l.{link.owner_column} = r.owner"
-    )
-    # A provider listing the same tenant twice keeps the first position.
-    conn.execute(
+        f"AND l.{link.owner_column} = r.owner; "
         f"INSERT INTO {link.table} (source, agency_id, {link.owner_column}, "
         f"{link.member_column}, position) "
         f"SELECT source, agency_id, owner, member, position FROM {stage} "
-        "WHERE member IS NOT NULL ORDER BY position ON CONFLICT DO NOTHING"
+        "WHERE member IS NOT NULL ORDER BY position ON CONFLICT DO NOTHING; "
+        f"DELETE FROM {stage}"
     )
