@@ -41,7 +41,9 @@ def _without_nul(value: object) -> object:
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
-Text = Annotated[str, BeforeValidator(_without_nul), StringConstraints(max_length=2000)]
+# The length is checked after the NULs are dropped (pydantic-core applies validators
+# listed later around earlier ones), natively rather than by a Python call per field.
+Text = Annotated[str, StringConstraints(max_length=2000), BeforeValidator(_without_nul)]
 # An id is identity: one with U+0000 is refused rather than silently changed.
 Key = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]+$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
