@@ -52,6 +52,8 @@ def stack(browser_binaries: tuple[str, str]) -> Iterator[DagsterDev]:
 
 @pytest.fixture(scope="module")
 def page(browser_binaries: tuple[str, str], stack: DagsterDev) -> Iterator[Page]:
+    for old in SHOTS.glob("*.png"):  # only this run's pictures
+        old.unlink()
     with chromium(*browser_binaries) as browser:
         yield Page(browser, stack.url, SHOTS)
 
@@ -66,7 +68,7 @@ def asset_path(key) -> str:  # noqa: ANN001 - an AssetKey
 
 
 @pytest.mark.timeout(480)
-def test_dagster_ui(stack: DagsterDev, page: Page) -> None:
+def test_dagster_ui(stack: DagsterDev, page: Page, capsys: pytest.CaptureFixture) -> None:
     started = time.monotonic()
     specs = list(defs.resolve_all_asset_specs())
     pms = sorted(REGISTRY)[0]
@@ -130,5 +132,6 @@ def test_dagster_ui(stack: DagsterDev, page: Page) -> None:
         lambda b: _group_boxes(b) >= groups and "fetching statuses" not in page.text(),
         timeout_s=90)
     page.screenshot("asset-graph")
-    print(f"browser test: {time.monotonic() - started:.0f}s after the stack was up; "
-          f"screenshots in {SHOTS}")
+    with capsys.disabled():  # shown by a plain `make test` too
+        print(f"\nbrowser test: {time.monotonic() - started:.0f}s after the stack was up; "
+              f"screenshots: {', '.join(sorted(p.name for p in SHOTS.glob('*.png')))} in {SHOTS}")
