@@ -1,7 +1,8 @@
 """Pull one entity of one agency from its PMS and publish the events to the stream.
 
 The order of durable effects is what keeps the promise "nothing lost":
-1. pull and publish, in chunks, while reading (memory stays flat on big agencies);
+1. pull and publish, in chunks, while reading (memory stays flat on big agencies; one
+   chunk is sent while the next is pulled);
 2. on a full pull, diff the ids seen against the snapshot of earlier full pulls and
    publish a `delete` event for each id the last two full pulls missed (for PMSs that
    do not signal deletes; one miss can be offset paging skipping a shifted record);
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -168,17 +170,24 @@ def _events_tracking(
 
 
 def _publish(kinesis: Any, stream: str, events: Iterator[Event], report: PullReport) -> None:
-    chunk: list[OutgoingRecord] = []
-    for event in events:
-        chunk.append(OutgoingRecord(event.key, event.to_bytes()))
-        if len(chunk) == PUBLISH_CHUNK:
-            _publish_chunk(kinesis, stream, chunk, report)
-            chunk = []
-    if chunk:
-        _publish_chunk(kinesis, stream, chunk, report)
+    """Publish in chunks, one chunk on its way while the next is pulled and mapped (in
+    order: one sender). A failed chunk raises here before anything else is published."""
+    with ThreadPoolExecutor(1, "publish") as sender:
+        sending: Future | None = None
+        chunk: list[OutgoingRecord] = []
+        for event in events:
+            chunk.append(OutgoingRecord(event.key, event.to_bytes()))
+            if len(chunk) == PUBLISH_CHUNK:
+                _count(sending, report)
+                sending, chunk = sender.submit(publish_records, kinesis, stream, chunk), []
+        _count(sending, report)
+        if chunk:
+            _count(sender.submit(publish_records, kinesis, stream, chunk), report)
 
 
-def _publish_chunk(kinesis: Any, stream: str, chunk: list[OutgoingRecord], report: PullReport) -> None:
-    stats = publish_records(kinesis, stream, chunk)
-    report.publish.merge(stats)
-    report.published += stats.published
+def _count(sending: Future | None, report: PullReport) -> None:
+    """Wait for a chunk sent; its failure is raised here."""
+    if sending is not None:
+        stats = sending.result()
+        report.publish.merge(stats)
+        report.published += stats.published
