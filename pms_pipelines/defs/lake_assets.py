@@ -151,5 +151,7 @@ def lake_compaction_schedule(context: ScheduleEvaluationContext):
     days = [today - timedelta(days=1)]
     if environment() == "local":
         days.append(today)
+    tick = context.scheduled_execution_time.isoformat()
     for day in days:
-        yield RunRequest(partition_key=day.isoformat())
+        # A schedule asking for several runs must key each (Dagster refuses the tick).
+        yield RunRequest(partition_key=day.isoformat(), run_key=f"{day.isoformat()}@{tick}")

@@ -23,8 +23,14 @@ def test_lineage_reads_stream_to_lake_to_athena() -> None:
 
 
 def test_the_schedule_compacts_yesterday_and_locally_today() -> None:
+    from pms_pipelines.definitions import defs
     from pms_pipelines.defs.lake_assets import lake_compaction_schedule
 
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 3, 10, 1, tzinfo=UTC))
-    requests = list(lake_compaction_schedule(context))
+    context = build_schedule_context(
+        scheduled_execution_time=datetime(2026, 3, 10, 1, tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
+    )
+    # evaluate_tick applies Dagster's own rules (several requests need distinct run keys).
+    requests = lake_compaction_schedule.evaluate_tick(context).run_requests
     assert [r.partition_key for r in requests] == ["2026-03-09", "2026-03-10"]  # PMS_ENV=local
+    assert len({r.run_key for r in requests}) == 2
