@@ -92,9 +92,9 @@ class Handler(kit.SandboxHandler):
             name, field = ID_FILTERS[path]
             wanted = {int(v) for v in query[name] if v.lstrip("-").isdigit()}
             where = lambda r: _matches(r.get(field), wanted)  # noqa: E731
-        page, total = agency.page(collection, offset, limit, since=since, until=until,
-                                  where=where)
-        return 200, json.dumps(page).encode(), {"X-Total-Count": str(total)}
+        body, total = agency.page_json(collection, offset, limit, since=since, until=until,
+                                       where=where)
+        return 200, body, {"X-Total-Count": str(total)}
 
 
 def _matches(value: object, wanted: set[int]) -> bool:

@@ -78,15 +78,16 @@ class AgencyStore:
         with self.lock:
             return [copy.deepcopy(r) for r in self._matching(collection, since, until, where)]
 
-    def page(
+    def page_json(
         self, collection: str, offset: int, limit: int, *, since: datetime | None = None,
         until: datetime | None = None, where: Any = None,
-    ) -> tuple[list[Record], int]:
-        """One page of what `select` returns, and how many that is in all (X-Total-Count);
-        only the page is copied, so paging a big collection is not quadratic."""
+    ) -> tuple[bytes, int]:
+        """One page of what `select` returns as the response body, and how many records
+        that is in all (X-Total-Count). Encoded under the lock, so nothing is copied and
+        paging a big collection is not quadratic."""
         with self.lock:
             matching = self._matching(collection, since, until, where)
-            return [copy.deepcopy(r) for r in matching[offset:offset + limit]], len(matching)
+            return json.dumps(matching[offset:offset + limit]).encode(), len(matching)
 
     def _matching(self, collection: str, since: datetime | None, until: datetime | None,
                   where: Any) -> list[Record]:
