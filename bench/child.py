@@ -4,6 +4,7 @@ process, as a Dagster run does, and read that process's own peak RSS.
     python -m bench.child consume --stream S --shard ID [--max-records N] [--batch-limit N]
     python -m bench.child drain --stream S --shard ID [--batch-limit N]
     python -m bench.child pull --stream S --base-url URL --agencies FILE.json
+    python -m bench.child consume-until --stream S --until FILE (a thread per shard)
 
 Prints one JSON line: records, start and end (time.time()), peak_rss_mb.
 
@@ -82,6 +83,48 @@ def _pull(args: argparse.Namespace) -> dict:
     return {"records": pulled, "start": start, "end": end}
 
 
+def _consume_until(args: argparse.Namespace) -> dict:
+    """A thread per shard, each consuming to caught up again and again (as the sensor's
+    runs would) until the file `--until` exists, then once more to caught up."""
+    import threading
+    from pathlib import Path
+
+    from pms_pipelines.aws import kinesis_client
+    from pms_pipelines.consumer.consume import consume_shard
+    from pms_pipelines.db.connection import connect, database_url
+    from pms_pipelines.stream.reader import list_shards
+
+    ended = Path(args.until)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def drain(shard_id: str) -> None:
+        try:
+            with connect(database_url(), application_name="bench-consume") as conn:
+                while True:
+                    last = ended.exists()  # before the last catch-up
+                    report = consume_shard(kinesis_client(), conn, args.stream, shard_id,
+                                           max_records=10**9)
+                    counts.append(report.records)
+                    if last:
+                        return
+                    if not report.records:
+                        time.sleep(0.2)
+        except BaseException as error:  # noqa: BLE001 - raised below
+            errors.append(error)
+
+    start = time.time()
+    threads = [threading.Thread(target=drain, args=(shard["ShardId"],))
+               for shard in list_shards(kinesis_client(), args.stream)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return {"records": sum(counts), "start": start, "end": time.time()}
+
+
 def own_peak_rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -92,15 +135,17 @@ def own_peak_rss_mb() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.child")
-    parser.add_argument("mode", choices=("consume", "drain", "pull"))
+    parser.add_argument("mode", choices=("consume", "drain", "pull", "consume-until"))
     parser.add_argument("--stream", required=True)
     parser.add_argument("--shard")
     parser.add_argument("--base-url")
     parser.add_argument("--agencies")
+    parser.add_argument("--until")
     parser.add_argument("--max-records", type=int, default=10_000_000)
     parser.add_argument("--batch-limit", type=int, default=1000)
     args = parser.parse_args(argv)
-    result = {"consume": _consume, "drain": _drain, "pull": _pull}[args.mode](args)
+    result = {"consume": _consume, "drain": _drain, "pull": _pull,
+              "consume-until": _consume_until}[args.mode](args)
     result["peak_rss_mb"] = own_peak_rss_mb()
     result["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result), flush=True)

@@ -3,10 +3,10 @@
 The Buildium sandbox serves agencies holding about `e2e_records` records in all
 (rentals, units, owners, tenants, leases, rents). Ours: a process, as a pull run, does
 for each agency and entity a full `pull_and_publish` (client, mapping, canonical events,
-PutRecords into moto) while the consumer drains every shard into Postgres (one thread
-per shard, as the sensor's runs per shard would, until the pull has ended and the shard
-is caught up); timed from the pull's start (after its imports, as dlt's) to the last
-commit. Baseline: dlt's `rest_api`
+PutRecords into moto) while another process consumes every shard into Postgres (one
+thread per shard, as the sensor's runs per shard would, until the pull has ended and the
+shard is caught up); timed from the pull's start (after its imports, as dlt's) to the
+last commit. Baseline: dlt's `rest_api`
 source over the same sandbox and collections into the same Postgres server (a merge on
 `Id` per collection), run as a subprocess from its own virtualenv `.venv-bench`.
 Both rates are the sandbox's records per second.
@@ -18,14 +18,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from bench.common import ROOT, Figure, Sizes, Stack, sandbox_agencies, shard_ids
-from pms_pipelines.aws import kinesis_client
-from pms_pipelines.consumer.consume import consume_shard
+from bench.common import ROOT, Figure, Sizes, Stack, sandbox_agencies
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations.buildium.sandbox import start_sandbox
 
@@ -41,51 +37,40 @@ def dlt_python() -> Path | None:
 
 def _ours(stack: Stack, sandbox, agencies: list[dict], shards: int
           ) -> tuple[float, float, dict]:
-    """The pull in its own process (as a pull run, and as dlt runs beside the sandbox);
-    meanwhile one consumer thread per shard, as the sensor's runs, consuming what has
-    arrived until the pull has ended and the shard is caught up."""
+    """The pull in a process of its own (a pull run) and the consumer in another (a thread
+    per shard, as the sensor's runs per shard), both apart from the sandbox and moto as
+    dlt is: the consumer takes what has arrived until the pull has ended and each shard
+    is caught up."""
     stream = stack.new_stream(shards, "f9")
     url = stack.new_database("f9ours")
     path = stack.tmp / "f9-agencies.json"
     path.write_text(json.dumps([{k: a[k] for k in ("agency_id", "client_id", "client_secret")}
                                 for a in agencies]))
-    errors: list[BaseException] = []
+    ended = stack.tmp / "f9-pull-ended"
+    env = stack.child_env(PMS_DATABASE_URL=url)
 
-    def drain(shard_id: str, puller: subprocess.Popen) -> None:
-        try:
-            with connect(url) as conn:
-                while True:
-                    pull_ended = puller.poll() is not None  # before the last catch-up
-                    report = consume_shard(kinesis_client(), conn, stream, shard_id,
-                                           max_records=10**9)
-                    if pull_ended:
-                        return
-                    if not report.records:
-                        time.sleep(0.2)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+    def child(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "bench.child", *args, "--stream", stream],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
 
-    puller = subprocess.Popen(
-            [sys.executable, "-m", "bench.child", "pull", "--stream", stream,
-             "--base-url", sandbox.base_url, "--agencies", str(path)],
-            cwd=ROOT, env=stack.child_env(PMS_DATABASE_URL=url), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
-    threads = [threading.Thread(target=drain, args=(s, puller)) for s in shard_ids(stream)]
-    for thread in threads:
-        thread.start()
-    out, err = puller.communicate(timeout=3600)
-    for thread in threads:
-        thread.join()
-    last_commit = time.time()
-    if puller.returncode != 0:
-        raise RuntimeError(f"the pull failed ({puller.returncode}): {err[-1500:]}")
-    if errors:
-        raise errors[0]
-    pulled = json.loads(out.strip().splitlines()[-1])
+    consumer = child("consume-until", "--until", str(ended))
+    puller = child("pull", "--base-url", sandbox.base_url, "--agencies", str(path))
+    results = []
+    for proc in (puller, consumer):
+        out, err = proc.communicate(timeout=3600)
+        ended.touch()
+        if proc.returncode != 0:
+            for other in (puller, consumer):
+                if other.poll() is None:
+                    other.kill()  # our own child
+            raise RuntimeError(f"bench.child failed ({proc.returncode}): {err[-1500:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    pulled, consumed = results
     with connect(url) as conn:
         rows = {t: conn.execute(f"SELECT count(*) FROM pms.{t}").fetchone()[0]
                 for t in ("property", "landlord", "tenant", "tenancy")}
-    return last_commit - pulled["start"], pulled["end"] - pulled["start"], rows
+    return consumed["end"] - pulled["start"], pulled["end"] - pulled["start"], rows
 
 
 def _dlt(stack: Stack, sandbox, agencies: list[dict]) -> tuple[float, dict]:
