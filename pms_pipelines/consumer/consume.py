@@ -14,45 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pms_pipelines.consumer.batch import BatchResult, apply_batch
+from pms_pipelines.consumer.retention import CheckpointExpired, retention_gap
 from pms_pipelines.consumer.shard_probe import remember_iterator
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.stream.reader import ReaderTail, ShardBatch, StartPosition, read_shard
-
-
-class CheckpointExpired(RuntimeError):
-    """The checkpoint's last record arrived before the stream's trim horizon: records
-    after it may have been trimmed unread. Re-sync, then `acknowledge_retention_gap`."""
-
-
-def acknowledge_retention_gap(conn: Any, stream: str, shard_id: str) -> None:
-    """After the re-sync (a full pull of the agencies), let the shard go on."""
-    conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = NULL "
-                 "WHERE stream_name = %s AND shard_id = %s", (stream, shard_id))
-    conn.commit()
-
-
-def _retention_gap(kinesis: Any, conn: Any, stream: str, shard_id: str) -> str | None:
-    row = conn.execute("SELECT last_arrival_at FROM ingest.checkpoint "
-                       "WHERE stream_name = %s AND shard_id = %s", (stream, shard_id)).fetchone()
-    conn.commit()
-    arrived = row[0] if row else None
-    now = datetime.now(timezone.utc)
-    if arrived is None or arrived > now - timedelta(hours=24):  # 24 h: the least retention
-        return None
-    hours = kinesis.describe_stream_summary(StreamName=stream)[
-        "StreamDescriptionSummary"]["RetentionPeriodHours"]
-    if arrived > now - timedelta(hours=hours):
-        return None
-    return (f"{stream}/{shard_id}: the checkpoint's last record arrived at "
-            f"{arrived:%Y-%m-%d %H:%M %Z}, before the stream's {hours} h retention: "
-            "records after it may have been trimmed unread. Re-sync: run a full pull of "
-            "every agency publishing to this stream, then "
-            "acknowledge_retention_gap(conn, stream, shard_id) "
-            "(pms_pipelines.consumer.consume) to go on.")
 
 
 @dataclass
@@ -125,7 +93,7 @@ def consume_shard(
         return report
     position = StartPosition.after(checkpoint.sequence_number if checkpoint else None)
     expected = checkpoint.sequence_number if checkpoint else None
-    gap = _retention_gap(kinesis, conn, stream, shard_id) if checkpoint else None
+    gap = retention_gap(kinesis, conn, stream, shard_id) if checkpoint else None
     tail = ReaderTail()
     batches = read_shard(
         kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records,

@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from pms_pipelines.consumer.planning import ShardInfo, plan_runs, ready_shards, shard_infos
+from pms_pipelines.consumer.retention import retention_gaps
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.db.shard_probe_state import (
     SavedIterator,
@@ -108,7 +109,12 @@ def listed_shards(kinesis: Any, conn: Any, stream: str, ended: set[str]) -> list
 def shards_to_consume(
     kinesis: Any, conn: Any, stream: str, in_flight: set[str], max_runs: int
 ) -> tuple[list[str], int]:
-    """The shards that should get a consume run now, and how many shards are listed."""
+    """The shards that should get a consume run now, and how many shards are listed.
+
+    A shard stopped by a retention gap gets no run (it would only fail again with
+    `CheckpointExpired`); the stream's `retention_gap` check reports it until the gap
+    is acknowledged. Its probe still runs, to keep the remembered iterator fresh."""
+    gaps = retention_gaps(kinesis, conn, stream)
     checkpoints = read_checkpoints(conn, stream)
     iterators = read_iterators(conn, stream)
     conn.commit()
@@ -127,7 +133,7 @@ def shards_to_consume(
         probe = probe_shard(kinesis, stream, shard.shard_id, after, saved)
         if probe.keep is not None:
             keep[shard.shard_id] = probe.keep
-        return probe.has_work
+        return probe.has_work and shard.shard_id not in gaps
 
     planned = plan_runs(ready_shards(shards, ended), in_flight, has_work, max_runs)
     save_iterators(conn, stream, keep)

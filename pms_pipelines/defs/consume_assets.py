@@ -12,7 +12,8 @@ from dagster import (
 )
 
 from pms_pipelines.canonical import ENTITIES
-from pms_pipelines.consumer.consume import CheckpointExpired, ConsumeReport, consume_shard
+from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
+from pms_pipelines.consumer.retention import CheckpointExpired
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_evaluation
 from pms_pipelines.defs.resources import FirehoseResource, KinesisResource, PostgresResource
 from pms_pipelines.health.stream_position import affected_agencies, retention_outcome

@@ -108,7 +108,7 @@ def pull_checks(integration: Integration) -> AssetsDefinition:
         AssetCheckSpec(RETENTION_GAP, asset=STREAM_KEY, description=(
             "No shard's checkpoint is older than the stream's trim horizon with records "
             "after it. On ERROR: a full pull of the agencies, then "
-            "acknowledge_retention_gap for each shard listed.")),
+            "ops_acknowledge_retention_gap for each shard listed.")),
         AssetCheckSpec(DEAD_LETTERS, asset=STREAM_KEY, description=(
             "No stream record was refused by the consumer (consume-stage dead letter) "
             "since the last check: counts by reason and a few examples.")),

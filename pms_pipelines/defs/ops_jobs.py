@@ -17,6 +17,7 @@ from pms_pipelines.ops import agency as agency_ops
 from pms_pipelines.ops.redrive import Selection, redrive_selection, selected_ids, summary
 from pms_pipelines.ops.replay import ReplayStart, ShardReplay, replay
 from pms_pipelines.ops.resync import OPS_TAG, launch_backfill, resync_request
+from pms_pipelines.ops.retention import acknowledge_gaps
 
 _USER_ERRORS = (ValueError, LookupError)
 
@@ -60,6 +61,12 @@ class ResyncConfig(Config):
     """A registered integration, e.g. buildium."""
     agency_ids: list[str]
     """Agencies to pull in full: one backfill each."""
+
+
+class AcknowledgeGapConfig(Config):
+    shard_ids: list[str] = []
+    """Shards whose retention gap to acknowledge, after the re-sync; empty: every shard
+    that has one."""
 
 
 class RegisterAgencyConfig(Config):
@@ -182,6 +189,22 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
             context.log.info(f"{request.title}: backfill {backfills[request.agency_id]}")
         context.add_output_metadata({"backfills": MetadataValue.json(backfills)})
 
+    @op(description="Let shards with a retention gap go on, after the re-sync.")
+    def acknowledge_retention_gap(
+        context: OpExecutionContext, config: AcknowledgeGapConfig, postgres: PostgresResource,
+        kinesis: KinesisResource,
+    ) -> None:
+        with postgres.connect("pms-ops-retention") as conn:
+            try:
+                done = acknowledge_gaps(kinesis.client(), conn, kinesis.stream_name,
+                                        config.shard_ids or None)
+            except _USER_ERRORS as error:
+                raise _failure(error) from error
+        for shard_id, gap in done.items():
+            context.log.info(f"acknowledged {shard_id}: {gap}")
+        context.add_output_metadata({"acknowledged": len(done),
+                                     "shards": MetadataValue.json(sorted(done))})
+
     @op(description="Add or update an agency; the agency sensor then starts its first pull.")
     def register_agency(
         context: OpExecutionContext, config: RegisterAgencyConfig, postgres: PostgresResource
@@ -222,6 +245,8 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
                 "Re-drive dead letters (by ids, reason, time range) after a fix."),
         ops_job("ops_resync_agency", resync_agency,
                 "Full pull of agencies, as backfills of their partitions."),
+        ops_job("ops_acknowledge_retention_gap", acknowledge_retention_gap,
+                "After a re-sync, let shards whose checkpoint fell off the retention go on."),
         ops_job("ops_register_agency", register_agency,
                 "Register or update an agency (never a secret: a credentials reference)."),
         ops_job("ops_set_agency_enabled", set_agency_enabled,

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pms_pipelines.consumer.consume import _retention_gap
+from pms_pipelines.consumer.retention import retention_gaps as gap_messages
 from pms_pipelines.health.outcome import ERROR, WARN, Outcome, listing, when
 from pms_pipelines.stream.reader import StartPosition, list_shards, shard_iterator
 
 RESYNC = ("Re-sync: a full pull of each affected agency (the ops_resync_agency job, or "
           "python -m pms_pipelines.ops resync --pms <pms> --agency <id>), then "
-          "acknowledge_retention_gap(conn, stream, shard_id) from "
-          "pms_pipelines.consumer.consume for each shard listed.")
+          "acknowledge each shard listed (the ops_acknowledge_retention_gap job, or "
+          "python -m pms_pipelines.ops acknowledge-gap --shard <id>).")
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,10 @@ def retention_gaps(
 ) -> Outcome:
     """Fails (ERROR) for every shard whose checkpoint's last record arrived before the
     trim horizon while records follow it: the consumer stops there with
-    `CheckpointExpired` (the same rule, `consume._retention_gap`) until the re-sync."""
-    gaps = {
-        p.shard_id: message for p in positions
-        if p.behind and p.last_arrival_at is not None
-        and (message := _retention_gap(kinesis, conn, stream, p.shard_id)) is not None
-    }
+    `CheckpointExpired` (the same rule, `consumer.retention`) until the re-sync."""
+    messages = gap_messages(kinesis, conn, stream)
+    gaps = {p.shard_id: messages[p.shard_id] for p in positions
+            if p.behind and p.shard_id in messages}
     return retention_outcome(stream, gaps, affected_agencies(conn, stream, list(gaps)))
 
 

@@ -25,6 +25,7 @@ EXAMPLES = """examples:
   python -m pms_pipelines.ops register --pms buildium --agency acme --name "Acme Lets" \\
       --credentials-ref env:PMS_CRED_BUILDIUM_ACME
   python -m pms_pipelines.ops disable --pms buildium --agency acme
+  python -m pms_pipelines.ops acknowledge-gap --shard shardId-000000000001
 """
 
 
@@ -113,6 +114,16 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--pms", required=True)
         command.add_argument("--agency", required=True)
         command.set_defaults(run=_set_enabled, enabled=enabled)
+
+    gap = commands.add_parser(
+        "acknowledge-gap", help="let a shard with a retention gap go on, after the re-sync",
+        description="A shard whose checkpoint fell off the stream's retention is stopped "
+        "(the stream's retention_gap check). After a full pull of the affected agencies "
+        "(resync), acknowledge the gap so the consumer reads the shard again.")
+    chosen = gap.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--shard", action="append", help="shard id (repeatable)")
+    chosen.add_argument("--all", action="store_true", help="every shard with a gap")
+    gap.set_defaults(run=_acknowledge_gap)
     return parser
 
 
@@ -121,6 +132,13 @@ def _aware_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} has no time zone (add Z or +00:00)")
     return moment
+
+
+def _stream() -> str:
+    stream = os.environ.get("PMS_STREAM_NAME")
+    if not stream:
+        raise ValueError("PMS_STREAM_NAME is not set")
+    return stream
 
 
 def _connect(application: str) -> Any:
@@ -133,9 +151,7 @@ def _replay(args: argparse.Namespace) -> int:
     from pms_pipelines.aws import kinesis_client
     from pms_pipelines.ops.replay import ReplayStart, replay
 
-    stream = os.environ.get("PMS_STREAM_NAME")
-    if not stream:
-        raise ValueError("PMS_STREAM_NAME is not set")
+    stream = _stream()
     start = ReplayStart(args.start, timestamp=args.timestamp,
                         sequence_number=args.sequence_number)
     kinesis = kinesis_client()
@@ -228,4 +244,17 @@ def _set_enabled(args: argparse.Namespace) -> int:
     with _connect("pms-ops-agency") as conn:
         agency = set_enabled(conn, REGISTRY, args.pms, args.agency, args.enabled)
     print(describe(agency))
+    return 0
+
+
+def _acknowledge_gap(args: argparse.Namespace) -> int:
+    from pms_pipelines.aws import kinesis_client
+    from pms_pipelines.ops.retention import acknowledge_gaps
+
+    with _connect("pms-ops-retention") as conn:
+        done = acknowledge_gaps(kinesis_client(), conn, _stream(),
+                                None if args.all else args.shard)
+    for shard_id, gap in done.items():
+        print(f"acknowledged {shard_id}: {gap}")
+    print(f"{len(done)} retention gap(s) acknowledged; the consumer sensor reads them again")
     return 0

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pms_pipelines.aws import kinesis_client
-from pms_pipelines.consumer.consume import acknowledge_retention_gap
+from pms_pipelines.consumer.retention import acknowledge_retention_gap
 from pms_pipelines.db.connection import connect
 from pms_pipelines.db.watermarks import advance_watermark
 from pms_pipelines.health.stream_position import consumer_lag, retention_gaps, shard_positions
@@ -72,7 +72,7 @@ def test_retention_gap_names_the_shard_and_the_resync(kinesis_stream, db_url) ->
         assert not gap.passed and gap.severity == "ERROR"
         shards = gap.metadata["shards"].split(", ")
         assert gap.metadata["shards_with_gap"] == len(shards) >= 1
-        assert "full pull" in gap.description and "acknowledge_retention_gap" in gap.description
+        assert "full pull" in gap.description and "acknowledge-gap" in gap.description
         assert all(s in gap.metadata["gaps"] for s in shards)
         # Only an agency that published since the last consumed record needs a re-sync.
         assert gap.metadata["affected_agencies"] == "buildium/acme"

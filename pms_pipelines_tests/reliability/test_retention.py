@@ -20,12 +20,14 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.canonical import Event
-from pms_pipelines.consumer.consume import acknowledge_retention_gap
+from pms_pipelines.consumer.retention import acknowledge_retention_gap
+from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.buildium.sandbox import start_sandbox
 from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.local_stack.aws_emulator import create_stream
+from pms_pipelines.ops.cli import main as ops_cli
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines.stream.reader import list_shards
 from pms_pipelines_tests.reliability import figures
@@ -105,7 +107,7 @@ def test_checkpoint_past_retention_is_detected_and_resync_restores(
             assert check.metadata["shards"].value == shard["ShardId"]
             message = check.metadata["gaps"].value
             assert "retention" in message and "full pull" in message
-            assert "acknowledge_retention_gap" in check.description
+            assert "acknowledge-gap" in check.description
             assert "buildium/ret" in check.metadata["affected_agencies"].value.splitlines()
             expired.append((shard["ShardId"], message))
         assert expired, "no shard reported the retention gap"
@@ -115,11 +117,23 @@ def test_checkpoint_past_retention_is_detected_and_resync_restores(
         assert health.metadata["shards"].value.split(", ") == sorted(s for s, _ in expired)
         assert health.metadata["affected_agencies"].value == "buildium/ret"
 
-        published += pull(kinesis_stream, full=True)  # the re-sync
+        # The sensor asks no more runs of a stopped shard (each would only fail again).
+        gapped = {s for s, _ in expired}
         with connect(db_url) as conn:
-            for shard_id, _ in expired:
-                acknowledge_retention_gap(conn, kinesis_stream, shard_id)
+            planned, _ = shards_to_consume(client, conn, kinesis_stream, set(), 16)
+        assert not gapped & set(planned)
+
+        published += pull(kinesis_stream, full=True)  # the re-sync
+        monkeypatch.setenv("PMS_STREAM_NAME", kinesis_stream)
+        first = min(gapped)
+        with connect(db_url) as conn:  # the library call and the operator's command
+            acknowledge_retention_gap(conn, kinesis_stream, first)
+        assert ops_cli(["acknowledge-gap", "--shard", first]) == 2  # no gap left there
+        assert ops_cli(["acknowledge-gap", "--all"]) == 0
         assert _retention_check(instance).passed
+        with connect(db_url) as conn:
+            planned, _ = shards_to_consume(client, conn, kinesis_stream, set(), 16)
+        assert gapped <= set(planned), "acknowledged shards are read again"
         drain(client, db_url, kinesis_stream)
         truth = {}
         for entity in BUILDIUM.entities:
