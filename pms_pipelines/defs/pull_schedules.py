@@ -25,7 +25,8 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
         if not full:
             # An incremental pull still queued or running covers the next one too; piling
             # them up behind the per-agency limit only delays everyone.
-            busy = tag_values_in_flight(context.instance, job.name, AGENCY_TAG)
+            # Any job: a re-sync's backfill runs carry the same agency tag.
+            busy = tag_values_in_flight(context.instance, None, AGENCY_TAG)
             agency_ids = [a for a in agency_ids if f"{integration.name}/{a}" not in busy]
         if not agency_ids:
             return SkipReason(f"no enabled {integration.name} agency without a pull on its way")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from dagster import DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    SensorResult,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+)
+from dagster._core.utils import make_new_run_id
 
 from pms_pipelines.db import agencies
 from pms_pipelines.db.connection import connect
@@ -94,3 +103,10 @@ def test_incremental_schedule_skips_an_agency_with_a_pull_on_its_way(
     # The nightly full pull is never skipped: it queues behind the one on its way.
     full = _schedule("buildium_full_pull")(context)
     assert sorted(r.partition_key for r in full) == ["a1", "a2"]
+    # A re-sync's backfill run (Dagster's asset job) holds its agency just the same.
+    instance.add_run(DagsterRun(
+        job_name="__ASSET_JOB", run_id=make_new_run_id(), status=DagsterRunStatus.STARTED,
+        tags={"pms/agency": "buildium/a2", "dagster/partition": "a2"},
+    ))
+    skipped = _schedule("buildium_incremental_pull")(context)
+    assert isinstance(skipped, SkipReason), skipped
