@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -27,7 +28,11 @@ def dev(args: argparse.Namespace) -> int:
                         units_per_agency=args.units, agencies=tuple(args.agencies))
     home = prepare_dagster_home(args.dagster_home)
     env = {**os.environ, **stack.env, "DAGSTER_HOME": str(home)}
-    print(f"dagster: UI on http://127.0.0.1:{args.port} (Ctrl-C stops everything)", flush=True)
+    shell_env = write_shell_env(args.state_dir / "env.sh", {
+        **stack.env, "DAGSTER_URL": f"http://127.0.0.1:{args.port}"})
+    print(f"dagster: UI on http://127.0.0.1:{args.port} (Ctrl-C stops everything)\n"
+          f"command line: . {shell_env}; .venv/bin/python -m pms_pipelines.ops --help",
+          flush=True)
     process = subprocess.Popen(
         [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml"),
          "-h", "127.0.0.1", "-p", str(args.port)],
@@ -40,6 +45,15 @@ def dev(args: argparse.Namespace) -> int:
         return process.wait()
     finally:
         stack.stop()
+
+
+def write_shell_env(path: Path, values: dict[str, str]) -> Path:
+    """The stack's settings as `export` lines, so a second terminal's commands (the ops
+    CLI, the lake query) reach the same database, stream and Dagster. Local values only,
+    but the file is private all the same."""
+    path.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(values.items())))
+    path.chmod(0o600)
+    return path
 
 
 def demo(args: argparse.Namespace) -> int:
