@@ -27,7 +27,7 @@ from pms_pipelines.integrations.kit.auth import HeaderKeys
 from pms_pipelines.integrations.kit.http import (
     ApiSender, RetryPolicy, default_error_message, shared_bucket,
 )
-from pms_pipelines.integrations.kit.paging import OffsetPaging
+from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient
 
 PROPERTYWARE_BASE_URL = "https://api.propertyware.com/pw/api/rest/v1"
@@ -71,7 +71,7 @@ class PropertywareClient(RestClient):
     def __init__(
         self, base_url: str, credentials: dict[str, str], *,
         rate_limit_per_s: float | None = RATE_LIMIT_PER_S, policy: RetryPolicy = RetryPolicy(),
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[PageRead], None] | None = None,
     ) -> None:
         # 90% of the limit, shared per (base URL, client id): the vendor limits per key.
         limiter = (shared_bucket((base_url, credentials["client_id"]), rate_limit_per_s * 0.9)

@@ -28,7 +28,7 @@ from pms_pipelines.integrations.kit.auth import OAuthToken
 from pms_pipelines.integrations.kit.http import (
     ApiSender, RetryPolicy, default_error_message, shared_bucket,
 )
-from pms_pipelines.integrations.kit.paging import PageNumberPaging
+from pms_pipelines.integrations.kit.paging import PageNumberPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
 
 REAPIT_BASE_URL = "https://platform.reapit.cloud"
@@ -92,7 +92,7 @@ class ReapitClient(RestClient):
     def __init__(
         self, base_url: str, credentials: Mapping[str, str], *,
         page_size: int = MAX_PAGE_SIZE, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
-        policy: RetryPolicy = RetryPolicy(), progress: Callable[[str], None] | None = None,
+        policy: RetryPolicy = RetryPolicy(), progress: Callable[[PageRead], None] | None = None,
     ) -> None:
         base_url = base_url.rstrip("/")
         # The limit is per application (client id), paced at 90% like the kit's own sender.
