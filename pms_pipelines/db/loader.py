@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from pms_pipelines.canonical.model import Event
 from pms_pipelines.db.rows import ENVELOPE_COLUMNS, LAYOUTS, Link, TableLayout, envelope_values
@@ -39,6 +40,9 @@ def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]
     """
     if not events:
         return []
+    if conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE:
+        # Each statement would commit alone, and the commit empties the staged rows.
+        raise RuntimeError("apply_events needs a transaction (the stages empty at commit)")
     conn.execute(_CREATE_STAGES)
     newest, upsert_before_delete = _chosen_per_key(events)
     loaded = _apply_chosen(conn, events, upsert_before_delete)

@@ -159,3 +159,13 @@ def test_flatten_fills_the_columns_in_layout_order(entity: str) -> None:
                "tenant": tenant_record(), "tenancy": tenancy_record()}
     layout = LAYOUTS[entity]
     assert list(layout.flatten(records[entity])) == [name for name, _ in layout.columns]
+
+
+def test_an_autocommit_connection_outside_a_transaction_is_refused(db_url: str) -> None:
+    # Each statement would commit alone and the commit empties the staged rows.
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        with pytest.raises(RuntimeError, match="needs a transaction"):
+            apply_events(conn, [_tenant(10, "A")])
+        with conn.transaction():
+            assert apply_events(conn, [_tenant(10, "A")]) == ["loaded"]
+        assert _row(conn, "tenant", "T1", "first_name") == ("A",)
