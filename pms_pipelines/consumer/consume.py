@@ -9,10 +9,8 @@ one (a bounded prefetch of one batch), because both wait on I/O.
 from __future__ import annotations
 
 import functools
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +18,7 @@ from pms_pipelines.consumer.batch import BatchResult, apply_batch
 from pms_pipelines.consumer.retention import CheckpointExpired, retention_gap
 from pms_pipelines.consumer.shard_probe import remember_iterator
 from pms_pipelines.db.checkpoints import read_checkpoints
+from pms_pipelines.read_ahead import read_ahead
 from pms_pipelines.stream.reader import ReaderTail, ShardBatch, StartPosition, read_shard
 
 
@@ -99,7 +98,7 @@ def consume_shard(
         kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records,
         tail=tail,
     )
-    for batch in _prefetched(batches):
+    for batch in read_ahead(batches, "shard-reader"):
         if gap is not None and batch.records:  # only when there is something after it
             raise CheckpointExpired(gap)
         result = apply_batch(
@@ -122,44 +121,3 @@ def consume_shard(
         conn.commit()
     report.seconds = time.monotonic() - started
     return report
-
-
-_DONE = object()
-
-
-def _prefetched(batches: Iterator[ShardBatch]) -> Iterator[ShardBatch]:
-    """Read the next batch in a thread while the caller applies the current one."""
-    handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def offer(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                if not offer(batch):
-                    return
-            offer(_DONE)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the consuming thread
-            offer(error)
-
-    reader = threading.Thread(target=produce, name="shard-reader", daemon=True)
-    reader.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join(timeout=5)

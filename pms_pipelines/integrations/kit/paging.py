@@ -8,17 +8,15 @@ page's records with the collection's total when the API tells it. A page functio
 from __future__ import annotations
 
 import collections
-import queue
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
+
 
 Params = list[tuple[str, Any]]
 Fetch = Callable[[Params], tuple[Any, Mapping[str, str]]]
 Record = dict[str, Any]
-T = TypeVar("T")
 
 
 class Paginator(Protocol):
@@ -162,46 +160,3 @@ class Unpaged:
         body, _ = fetch(list(params))
         page = records_at(body, self.records_path)
         yield page, len(page)
-
-
-def read_ahead(items: Iterator[T], name: str = "read-ahead") -> Iterator[T]:
-    """`items`, produced one step ahead in a thread: the next page is fetched while the
-    caller maps this one. Bounded (one item waits in the queue, one is being made), so
-    memory stays flat; the producer's error is raised in the caller at that position;
-    closing the result early stops the producer after its current step."""
-    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(("item", item)):
-                    close = getattr(items, "close", None)
-                    if close is not None:
-                        close()  # here, in the thread running it: its cleanup runs now
-                    return
-            put(("end", None))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller
-            put(("error", error))
-
-    threading.Thread(target=produce, name=name, daemon=True).start()
-    try:
-        while True:
-            kind, value = handoff.get()
-            if kind == "item":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        stop.set()

@@ -18,9 +18,8 @@ from typing import Any
 from pms_pipelines.integrations.kit.auth import Auth
 from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
-from pms_pipelines.integrations.kit.paging import (
-    PageRead, Paginator, Params, Record, Unpaged, read_ahead,
-)
+from pms_pipelines.integrations.kit.paging import PageRead, Paginator, Params, Record, Unpaged
+from pms_pipelines.read_ahead import read_ahead
 
 
 def iso_seconds(moment: datetime) -> str:

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from pms_pipelines.integrations.kit.paging import OffsetPaging, read_ahead
+from pms_pipelines.integrations.kit.paging import OffsetPaging
+from pms_pipelines.read_ahead import read_ahead
 
 
 class Provider:
