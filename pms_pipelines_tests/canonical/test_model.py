@@ -139,3 +139,12 @@ def test_raw_fields_and_building_round_trip_and_change_the_event_id() -> None:
 def test_building_id_is_a_key() -> None:
     with pytest.raises(ValidationError, match="at least 1"):
         Property(address=Address(), property_type="house", status="active", building_id="")
+
+
+def test_only_make_event_skips_recomputing_the_id() -> None:
+    body = {**json.loads(_event().to_bytes()), "event_id": "0" * 32}
+    for context in (None, {}, {"event_id_from": object()}, {"event_id_from": "make_event"}):
+        with pytest.raises(ValidationError, match="event_id does not match"):
+            Event.model_validate(body, context=context)
+    event = _event()  # make_event's id is the one the full check computes
+    assert Event.model_validate_json(event.to_bytes()) == event
