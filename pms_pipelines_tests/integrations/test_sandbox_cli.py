@@ -45,4 +45,11 @@ def test_the_sandbox_cli_serves(name: str, tmp_path: Path) -> None:
         assert requests.get(f"{origin}/_sandbox/health", timeout=10).status_code == 200
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            process.kill()
+            raise AssertionError(f"the sandbox ignored SIGTERM for 30 s: {status}") from None
+    assert code == 0, f"the sandbox stopped with {code} on SIGTERM, not cleanly"
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +57,11 @@ def run_sandbox_cli(
     logging.getLogger(f"pms_pipelines.sandbox.{name}").info(
         "%s on %s for agencies %s", description, sandbox.base_url,
         ", ".join(a["agency_id"] for a in agencies))
+    # Ctrl-C and SIGTERM (a test, a process manager) stop it cleanly, whatever signal
+    # state the parent left (a blocked or ignored SIGTERM is inherited across exec).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
