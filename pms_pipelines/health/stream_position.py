@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from pms_pipelines.consumer.retention import retention_gaps as gap_messages
 from pms_pipelines.health.outcome import ERROR, WARN, Outcome, listing, when
-from pms_pipelines.stream.reader import StartPosition, list_shards, shard_iterator
+from pms_pipelines.stream.reader import THROTTLED, StartPosition, list_shards, shard_iterator
 
 RESYNC = ("Re-sync: a full pull of each affected agency (the ops_resync_agency job, or "
           "python -m pms_pipelines.ops resync --pms <pms> --agency <id>), then "
@@ -28,6 +30,7 @@ class ShardPosition:
     last_arrival_at: datetime | None  # of the last consumed record; None: unknown/acknowledged
     oldest_unconsumed_at: datetime | None  # of the first record after the checkpoint
     millis_behind_latest: int
+    probed: bool = True  # False: Kinesis throttled the check's read (runs are reading it)
 
     @property
     def behind(self) -> bool:
@@ -56,8 +59,15 @@ def shard_positions(kinesis: Any, conn: Any, stream: str) -> list[ShardPosition]
         _, sequence, ended, arrived = checkpoints.get(shard_id, (shard_id, None, False, None))
         if ended:
             continue
-        iterator = shard_iterator(kinesis, stream, shard_id, StartPosition.after(sequence))
-        response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+        try:
+            iterator = shard_iterator(kinesis, stream, shard_id, StartPosition.after(sequence))
+            response = kinesis.get_records(ShardIterator=iterator, Limit=1)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in THROTTLED:
+                raise
+            # A busy shard: say so, rather than fail every check of the stream.
+            positions.append(ShardPosition(shard_id, sequence, arrived, None, 0, probed=False))
+            continue
         records = response["Records"]
         positions.append(ShardPosition(
             shard_id, sequence, arrived,
@@ -78,7 +88,8 @@ def consumer_lag(
     lines = [
         f"{p.shard_id}: {lag:.0f} s behind (oldest unconsumed arrived "
         f"{when(p.oldest_unconsumed_at)}, MillisBehindLatest {p.millis_behind_latest}, "
-        f"last consumed arrived {when(p.last_arrival_at)})"
+        f"last consumed arrived {when(p.last_arrival_at)})" if p.probed else
+        f"{p.shard_id}: not probed, Kinesis throttled the check's read (runs are reading it)"
         for lag, p in lags
     ]
     if over_error:
@@ -97,6 +108,7 @@ def consumer_lag(
             "max_lag_s": round(worst, 1),
             "shards": len(positions),
             "shards_behind": sum(1 for p in positions if p.behind),
+            "shards_not_probed": sum(1 for p in positions if not p.probed),
             "shards_over_warn": len(over_warn),
             "shards_over_error": len(over_error),
             "warn_s": warn_s,

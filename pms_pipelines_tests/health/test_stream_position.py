@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.exceptions import ClientError
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.consumer.retention import acknowledge_retention_gap
@@ -83,3 +84,32 @@ def test_retention_gap_names_the_shard_and_the_resync(kinesis_stream, db_url) ->
             acknowledge_retention_gap(conn, kinesis_stream, shard)
         assert retention_gaps(client, conn, kinesis_stream,
                               shard_positions(client, conn, kinesis_stream)).passed
+
+
+class _ThrottledOnce:
+    """The real client, but Kinesis refuses the first GetRecords for throughput."""
+
+    def __init__(self, client) -> None:
+        self._client, self.throttled = client, 0
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def get_records(self, **kwargs):
+        if not self.throttled:
+            self.throttled += 1
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                         "Message": "Rate exceeded for shard"}}, "GetRecords")
+        return self._client.get_records(**kwargs)
+
+
+def test_a_throttled_probe_is_reported_not_raised(kinesis_stream, db_url) -> None:
+    client = _ThrottledOnce(kinesis_client())
+    publish_records(client, kinesis_stream, outgoing(tenant_events(6)))
+    with connect(db_url) as conn:
+        positions = shard_positions(client, conn, kinesis_stream)
+    assert client.throttled == 1 and len(positions) == 2
+    assert [p.probed for p in positions].count(False) == 1
+    lag = consumer_lag(positions, datetime.now(UTC) + timedelta(minutes=20), WARN_S, ERROR_S)
+    assert lag.metadata["shards_not_probed"] == 1
+    assert "not probed, Kinesis throttled" in lag.metadata["lag_by_shard"]
