@@ -7,8 +7,10 @@ agencies (a full pull) and acknowledged the gap (`python -m pms_pipelines.ops
 acknowledge-gap`, or the `ops_acknowledge_retention_gap` job).
 
 The rule is conservative: Kinesis cannot tell whether anything lay between the last
-consumed record and the trim horizon, so an old last arrival is a gap once records
-follow it.
+consumed record and the trim horizon, so an old `last_arrival_at` is a gap once records
+follow it. `last_arrival_at` is the later of the last consumed record's arrival and the
+last time the consumer sensor's probe found nothing after the checkpoint
+(`mark_caught_up`), so a shard that is merely quiet is no gap while the sensor runs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 LEAST_RETENTION = timedelta(hours=24)  # Kinesis' minimum: younger arrivals need no lookup
+CAUGHT_UP_EVERY = timedelta(hours=1)  # how stale `last_arrival_at` may get on a quiet shard
 ACKNOWLEDGE = ("then acknowledge the gap: python -m pms_pipelines.ops acknowledge-gap "
                "--shard {shard_id} (or the ops_acknowledge_retention_gap job)")
 
@@ -49,6 +52,18 @@ def retention_gaps(kinesis: Any, conn: Any, stream: str) -> dict[str, str]:
 def retention_gap(kinesis: Any, conn: Any, stream: str, shard_id: str) -> str | None:
     """The gap message of one shard, or None."""
     return retention_gaps(kinesis, conn, stream).get(shard_id)
+
+
+def mark_caught_up(conn: Any, stream: str, shard_ids: list[str], probed_at: datetime) -> None:
+    """Nothing was unread in these shards at `probed_at` (a probe read no record and
+    Kinesis said nothing is behind): records after it arrive later, so no gap can open
+    before them. Written at most hourly a shard; the caller commits."""
+    if shard_ids:
+        conn.execute(
+            "UPDATE ingest.checkpoint SET last_arrival_at = %s WHERE stream_name = %s "
+            "AND shard_id = ANY(%s) AND last_arrival_at < %s",
+            (probed_at, stream, shard_ids, probed_at - CAUGHT_UP_EVERY),
+        )
 
 
 def acknowledge_retention_gap(conn: Any, stream: str, shard_id: str) -> None:

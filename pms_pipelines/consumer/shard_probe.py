@@ -24,7 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from pms_pipelines.consumer.planning import ShardInfo, plan_runs, ready_shards, shard_infos
-from pms_pipelines.consumer.retention import retention_gaps
+from pms_pipelines.consumer.retention import mark_caught_up, retention_gaps
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.db.shard_probe_state import (
     SavedIterator,
@@ -115,6 +115,7 @@ def shards_to_consume(
     `CheckpointExpired`); the stream's `retention_gap` check reports it until the gap
     is acknowledged. Its probe still runs, to keep the remembered iterator fresh."""
     gaps = retention_gaps(kinesis, conn, stream)
+    probed_at = _now()
     checkpoints = read_checkpoints(conn, stream)
     iterators = read_iterators(conn, stream)
     conn.commit()
@@ -122,6 +123,7 @@ def shards_to_consume(
     shards = listed_shards(kinesis, conn, stream, ended)
     usable_since = _now() - ITERATOR_MAX_AGE
     keep: dict[str, SavedIterator] = {}
+    caught_up: list[str] = []
 
     def has_work(shard: ShardInfo) -> bool:
         checkpoint = checkpoints.get(shard.shard_id)
@@ -133,10 +135,13 @@ def shards_to_consume(
         probe = probe_shard(kinesis, stream, shard.shard_id, after, saved)
         if probe.keep is not None:
             keep[shard.shard_id] = probe.keep
+        if not probe.has_work and shard.shard_id not in gaps:
+            caught_up.append(shard.shard_id)
         return probe.has_work and shard.shard_id not in gaps
 
     planned = plan_runs(ready_shards(shards, ended), in_flight, has_work, max_runs)
     save_iterators(conn, stream, keep)
+    mark_caught_up(conn, stream, caught_up, probed_at)
     conn.commit()
     return planned, len(shards)
 

@@ -10,6 +10,7 @@ import pytest
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.consumer.consume import consume_shard
+from pms_pipelines.consumer.retention import retention_gaps
 from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.db.connection import connect
@@ -176,3 +177,49 @@ def test_a_replay_is_planned_though_an_iterator_was_remembered(kinesis_stream: s
         assert _tick(client, conn, kinesis_stream) == []
         replay(client, conn, kinesis_stream, ReplayStart("trim_horizon"), shard_ids=[shard_id])
         assert _tick(client, conn, kinesis_stream) == [shard_id]
+
+
+def test_a_quiet_shard_stays_fresh_while_the_sensor_ticks(kinesis_stream: str,
+                                                         db_url: str) -> None:
+    """Consumed, then nothing for hours: each empty probe (at most hourly) records that
+    nothing was unread, so a shard quiet for a day never looks like a retention gap.
+    Only the sensor being away as long as the retention leaves it a (conservative) gap:
+    an empty probe then cannot tell quiet from trimmed."""
+    client = kinesis_client()
+    shard = _shards(client, kinesis_stream)[0]
+    _put(client, kinesis_stream, shard)
+
+    def arrived(conn: Any) -> Any:
+        return conn.execute("SELECT now() - last_arrival_at FROM ingest.checkpoint "
+                            "WHERE shard_id = %s", (shard["ShardId"],)).fetchone()[0]
+
+    with connect(db_url) as conn:
+        consume_shard(client, conn, kinesis_stream, shard["ShardId"])
+        conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = now() - interval '30 minutes'")
+        conn.commit()
+        assert _tick(client, conn, kinesis_stream) == []
+        assert arrived(conn).total_seconds() > 1700  # younger than an hour: not rewritten
+        conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = now() - interval '23 hours'")
+        conn.commit()
+        assert _tick(client, conn, kinesis_stream) == []
+        assert arrived(conn).total_seconds() < 60  # caught up, as of this tick
+        _put(client, kinesis_stream, shard)
+        assert _tick(client, conn, kinesis_stream) == [shard["ShardId"]]
+        assert retention_gaps(client, conn, kinesis_stream) == {}
+        conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = now() - interval '25 hours'")
+        conn.commit()
+        assert _tick(client, conn, kinesis_stream) == []  # away too long: stopped
+        assert shard["ShardId"] in retention_gaps(client, conn, kinesis_stream)
+
+
+def test_a_shard_with_unread_records_keeps_its_gap(kinesis_stream: str, db_url: str) -> None:
+    client = kinesis_client()
+    shard = _shards(client, kinesis_stream)[0]
+    _put(client, kinesis_stream, shard)
+    with connect(db_url) as conn:
+        consume_shard(client, conn, kinesis_stream, shard["ShardId"])
+        _put(client, kinesis_stream, shard)  # arrived while the consumer was away
+        conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = now() - interval '25 hours'")
+        conn.commit()
+        assert _tick(client, conn, kinesis_stream) == []  # stopped, not planned
+        assert shard["ShardId"] in retention_gaps(client, conn, kinesis_stream)
