@@ -27,10 +27,12 @@ def dev(args: argparse.Namespace) -> int:
     stack = start_stack(args.state_dir, churn_seconds=args.churn_seconds,
                         units_per_agency=args.units, agencies=tuple(args.agencies))
     home = prepare_dagster_home(args.dagster_home)
-    env = {**os.environ, **stack.env, "DAGSTER_HOME": str(home)}
+    ui = f"http://127.0.0.1:{args.port}"
+    env = {**os.environ, **stack.env, "DAGSTER_HOME": str(home),
+           "PMS_ALERT_UI_BASE_URL": os.environ.get("PMS_ALERT_UI_BASE_URL", ui)}
     shell_env = write_shell_env(args.state_dir / "env.sh", {
-        **stack.env, "DAGSTER_URL": f"http://127.0.0.1:{args.port}"})
-    print(f"dagster: UI on http://127.0.0.1:{args.port} (Ctrl-C stops everything)\n"
+        **stack.env, "DAGSTER_URL": ui})
+    print(f"dagster: UI on {ui} (Ctrl-C stops everything)\n"
           f"command line: . {shell_env}; .venv/bin/python -m pms_pipelines.ops --help",
           flush=True)
     process = subprocess.Popen(
@@ -51,8 +53,10 @@ def write_shell_env(path: Path, values: dict[str, str]) -> Path:
     """The stack's settings as `export` lines, so a second terminal's commands (the ops
     CLI, the lake query) reach the same database, stream and Dagster. Local values only,
     but the file is private all the same."""
-    path.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(values.items())))
-    path.chmod(0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_CREAT
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write("".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(values.items())))
     return path
 
 

@@ -118,8 +118,6 @@ def _start_aws(stack: LocalStack, say: Callable[[str], None]) -> None:
     # Alerts go to an SNS topic in moto unless one is given (a webhook may be added).
     topic = os.environ.get("PMS_ALERT_SNS_TOPIC_ARN") or create_topic(ALERT_TOPIC)
     stack.env["PMS_ALERT_SNS_TOPIC_ARN"] = topic
-    stack.env.setdefault("PMS_ALERT_UI_BASE_URL", os.environ.get(
-        "PMS_ALERT_UI_BASE_URL", f"http://127.0.0.1:{os.environ.get('DAGSTER_PORT', '3000')}"))
     say(f"aws: moto at {emulator.endpoint_url}, stream {STREAM} ({SHARDS} shards), "
         f"firehose {FIREHOSE_STREAM} -> s3://{LAKE_BUCKET}/{RAW_PREFIX}, "
         f"alerts -> {topic}")
