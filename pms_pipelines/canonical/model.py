@@ -231,9 +231,14 @@ def event_id_for(
     return hashlib.sha256(_sorted_compact_json(body)).hexdigest()[:32]
 
 
-def _sorted_keys(document: dict) -> dict:
-    return {key: _sorted_keys(value) if type(value) is dict else value
-            for key, value in sorted(document.items())}
+def _sorted_keys(value: object) -> object:
+    """Every dict, however nested (in lists too), with its keys sorted, as
+    `json.dumps(sort_keys=True)` writes them."""
+    if type(value) is dict:
+        return {key: _sorted_keys(item) for key, item in sorted(value.items())}
+    if type(value) in (list, tuple):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def _sorted_compact_json(body: dict) -> bytes:

@@ -62,3 +62,14 @@ def test_event_id_changes_with_content() -> None:
     first, second = _records("a")[0], _records("b")[0]
     args = ("buildium", "acme", "property", "P1", "upsert")
     assert event_id_for(*args, first) != event_id_for(*args, second)
+
+
+def test_dicts_inside_lists_are_sorted_as_json_dumps_sorts_them() -> None:
+    """No record has a list of sub-objects yet; when one does, its ids must not change
+    definition silently (the validator uses the same encoder)."""
+    from pms_pipelines.canonical.model import _sorted_compact_json, _sorted_keys
+
+    document = {"z": [{"b": 1, "a": {"d": [{"y": 2, "x": 1}], "c": 0}}, ("t", {"q": 1, "p": 2})],
+                "a": None}
+    expected = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    assert _sorted_compact_json(_sorted_keys(document)) == expected
