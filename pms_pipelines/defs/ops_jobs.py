@@ -14,6 +14,7 @@ from pms_pipelines.defs.resources import KinesisResource, PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.ops import agency as agency_ops
+from pms_pipelines.ops import aware_time
 from pms_pipelines.ops.redrive import Selection, redrive_selection, selected_ids, summary
 from pms_pipelines.ops.replay import ReplayStart, ShardReplay, replay
 from pms_pipelines.ops.resync import OPS_TAG, launch_backfill, resync_request
@@ -90,12 +91,9 @@ def _time(text: str | None, name: str) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
+        return aware_time(text)
     except ValueError as error:
-        raise Failure(f"{name}: {text!r} is not an ISO 8601 time") from error
-    if moment.tzinfo is None:
-        raise Failure(f"{name}: {text!r} has no time zone (add Z or +00:00)")
-    return moment
+        raise Failure(f"{name}: {error}") from error
 
 
 def _failure(error: Exception) -> Failure:

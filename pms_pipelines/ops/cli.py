@@ -15,6 +15,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pms_pipelines.ops import aware_time
+
 EXAMPLES = """examples:
   python -m pms_pipelines.ops replay --from trim_horizon
   python -m pms_pipelines.ops replay --from timestamp --timestamp 2026-11-26T04:00:00Z
@@ -128,10 +130,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _aware_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone (add Z or +00:00)")
-    return moment
+    try:
+        return aware_time(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _stream() -> str:
