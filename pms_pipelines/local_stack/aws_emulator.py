@@ -55,13 +55,19 @@ def create_stream(stream: str, shard_count: int, timeout_s: float = 30) -> None:
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceInUseException":
             raise
+    wait_active(stream, timeout_s)
+
+
+def wait_active(stream: str, timeout_s: float = 30) -> None:
+    """Wait until the stream is ACTIVE again (after a create, split or merge)."""
+    kinesis = aws_client("kinesis")
     deadline = time.monotonic() + timeout_s
     while kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"][
         "StreamStatus"
     ] != "ACTIVE":
         if time.monotonic() > deadline:
             raise TimeoutError(f"stream {stream} did not become ACTIVE in {timeout_s}s")
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 def create_delivery_stream(name: str, bucket: str, prefix: str) -> None:

@@ -8,17 +8,18 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from typing import Any
+
 import pytest
 
-from pms_pipelines.aws import kinesis_client
 from pms_pipelines.consumer.consume import consume_shard
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.db.connection import connect
-from pms_pipelines.local_stack.aws_emulator import EMULATOR_ENV
+from pms_pipelines.local_stack.aws_emulator import create_stream, wait_active
 from pms_pipelines.ops.replay import ReplayStart, replay
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
 from pms_pipelines_tests.ops.test_replay import _publish, _rows, _tenants
-from pms_pipelines_tests.reliability.kinesalite import kinesalite_url  # noqa: F401
+from pms_pipelines_tests.reliability.kinesalite import kinesalite, kinesalite_url  # noqa: F401
 
 pytestmark = pytest.mark.integration
 STREAM = "replay"
@@ -36,18 +37,10 @@ def _consume_in_order(client, db_url: str) -> tuple[int, int]:  # noqa: ANN001
     return records, loaded
 
 
-def test_replay_from_a_timestamp_across_a_split(kinesalite_url: str, db_url: str,  # noqa: F811
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in EMULATOR_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", kinesalite_url)
-    client = kinesis_client()
-    client.create_stream(StreamName=STREAM, ShardCount=1)
-    deadline = time.monotonic() + 20
-    while client.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"][
-            "StreamStatus"] != "ACTIVE":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+def test_replay_from_a_timestamp_across_a_split(kinesalite: Any, db_url: str  # noqa: F811
+                                                ) -> None:
+    client = kinesalite
+    create_stream(STREAM, 1, timeout_s=20)
     a, b, c = _tenants(range(10), 0), _tenants(range(10), 1), _tenants(range(5, 15), 2)
     _publish(STREAM, a)
     _consume_in_order(client, db_url)
@@ -62,10 +55,7 @@ def test_replay_from_a_timestamp_across_a_split(kinesalite_url: str, db_url: str
     [parent] = list_shards(client, STREAM)
     client.split_shard(StreamName=STREAM, ShardToSplit=parent["ShardId"],
                        NewStartingHashKey=str(2**127))
-    while client.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"][
-            "StreamStatus"] != "ACTIVE":
-        assert time.monotonic() < deadline + 20
-        time.sleep(0.05)
+    wait_active(STREAM, timeout_s=20)
     _publish(STREAM, c)
     assert _consume_in_order(client, db_url) == (len(b) + len(c), len(b) + len(c))
     full = _rows(db_url)

@@ -12,8 +12,12 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from pms_pipelines.aws import kinesis_client
+from pms_pipelines.local_stack.aws_emulator import EMULATOR_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 KINESALITE_DIR = Path(os.environ.get("PMS_KINESALITE_DIR", REPO / ".venv" / "kinesalite"))
@@ -65,3 +69,12 @@ def kinesalite_url() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def kinesalite(kinesalite_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Kinesis client of kinesalite; the test's environment points there too."""
+    for name, value in EMULATOR_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", kinesalite_url)
+    return kinesis_client()

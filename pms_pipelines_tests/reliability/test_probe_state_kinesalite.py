@@ -13,11 +13,10 @@ import pytest
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from pms_pipelines.aws import kinesis_client
 from pms_pipelines.consumer.planning import shard_infos
 from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect
-from pms_pipelines.local_stack.aws_emulator import EMULATOR_ENV
+from pms_pipelines.local_stack.aws_emulator import create_stream, wait_active
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.reader import list_shards
 from pms_pipelines.stream.records import OutgoingRecord
@@ -30,7 +29,7 @@ from pms_pipelines_tests.reliability.common import (
     table_rows,
     tenant_events,
 )
-from pms_pipelines_tests.reliability.kinesalite import kinesalite_url  # noqa: F401
+from pms_pipelines_tests.reliability.kinesalite import kinesalite, kinesalite_url  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -56,31 +55,10 @@ def _issued_minutes_ago(iterator: str, minutes: int) -> str:
     return base64.b64encode(raw[:8] + encryptor.update(data) + encryptor.finalize()).decode()
 
 
-@pytest.fixture
-def kinesalite(kinesalite_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:  # noqa: F811
-    for name, value in EMULATOR_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", kinesalite_url)
-    return kinesis_client()
-
-
-def _create(client: Any, stream: str) -> None:
-    client.create_stream(StreamName=stream, ShardCount=1)
-    _active(client, stream)
-
-
-def _active(client: Any, stream: str) -> None:
-    deadline = time.monotonic() + 20
-    while client.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"][
-            "StreamStatus"] != "ACTIVE":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-
-
-def test_an_iterator_kinesis_refuses_as_expired_is_replaced(kinesalite: Any,
+def test_an_iterator_kinesis_refuses_as_expired_is_replaced(kinesalite: Any,  # noqa: F811
                                                             db_url: str) -> None:
     stream = "probe-expired"
-    _create(kinesalite, stream)
+    create_stream(stream, 1, timeout_s=20)
     calls: list[str] = []
     kinesalite.meta.events.register("before-call.kinesis",
                                     lambda model, **_: calls.append(model.name))
@@ -100,9 +78,10 @@ def test_an_iterator_kinesis_refuses_as_expired_is_replaced(kinesalite: Any,
         assert calls == ["GetRecords"]  # the replacement was remembered
 
 
-def test_a_reshard_after_the_listing_was_remembered(kinesalite: Any, db_url: str) -> None:
+def test_a_reshard_after_the_listing_was_remembered(kinesalite: Any,  # noqa: F811
+                                                    db_url: str) -> None:
     stream = "probe-reshard"
-    _create(kinesalite, stream)
+    create_stream(stream, 1, timeout_s=20)
     phases = [tenant_events(200, versions=1, seed=s, start=T0.replace(hour=s))
               for s in range(3)]
     publish_records(kinesalite, stream, outgoing(phases[0]))
@@ -111,7 +90,7 @@ def test_a_reshard_after_the_listing_was_remembered(kinesalite: Any, db_url: str
     (parent,) = list_shards(kinesalite, stream)
     kinesalite.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"],
                            NewStartingHashKey=str(2**127))
-    _active(kinesalite, stream)
+    wait_active(stream, timeout_s=20)
     publish_records(kinesalite, stream, outgoing(phases[1]))
     drain(kinesalite, db_url, stream, batch_limit=100, drained=drained)
     left, right = sorted((s for s in list_shards(kinesalite, stream)
@@ -119,7 +98,7 @@ def test_a_reshard_after_the_listing_was_remembered(kinesalite: Any, db_url: str
                          key=lambda s: int(s["HashKeyRange"]["StartingHashKey"]))
     kinesalite.merge_shards(StreamName=stream, ShardToMerge=left["ShardId"],
                             AdjacentShardToMerge=right["ShardId"])
-    _active(kinesalite, stream)
+    wait_active(stream, timeout_s=20)
     publish_records(kinesalite, stream, outgoing(phases[2]))
     drain(kinesalite, db_url, stream, batch_limit=100, drained=drained)
 

@@ -5,13 +5,13 @@ newer version is loaded, none is stale), and loses nothing."""
 
 from __future__ import annotations
 
-import time
+
+from typing import Any
 
 import pytest
 
-from pms_pipelines.aws import kinesis_client
 from pms_pipelines.consumer.planning import shard_infos
-from pms_pipelines.local_stack.aws_emulator import EMULATOR_ENV
+from pms_pipelines.local_stack.aws_emulator import create_stream, wait_active
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.reader import list_shards
 from pms_pipelines_tests.reliability import figures
@@ -24,18 +24,10 @@ from pms_pipelines_tests.reliability.common import (
     table_rows,
     tenant_events,
 )
-from pms_pipelines_tests.reliability.kinesalite import kinesalite_url  # noqa: F401
+from pms_pipelines_tests.reliability.kinesalite import kinesalite, kinesalite_url  # noqa: F401
 
 pytestmark = pytest.mark.integration
 STREAM = "resharding"
-
-
-def _active(client) -> None:
-    deadline = time.monotonic() + 20
-    while client.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"][
-            "StreamStatus"] != "ACTIVE":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def _open_shards(client) -> list[dict]:
@@ -43,14 +35,9 @@ def _open_shards(client) -> list[dict]:
             if "EndingSequenceNumber" not in s["SequenceNumberRange"]]
 
 
-def test_split_and_merge_mid_stream(kinesalite_url: str, db_url: str,  # noqa: F811
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in EMULATOR_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", kinesalite_url)
-    client = kinesis_client()
-    client.create_stream(StreamName=STREAM, ShardCount=1)
-    _active(client)
+def test_split_and_merge_mid_stream(kinesalite: Any, db_url: str) -> None:  # noqa: F811
+    client = kinesalite
+    create_stream(STREAM, 1, timeout_s=20)
     keys = 300
     phases = [tenant_events(keys, versions=1, seed=s, start=T0.replace(hour=s))
               for s in range(3)]
@@ -58,13 +45,13 @@ def test_split_and_merge_mid_stream(kinesalite_url: str, db_url: str,  # noqa: F
     (parent,) = _open_shards(client)
     client.split_shard(StreamName=STREAM, ShardToSplit=parent["ShardId"],
                        NewStartingHashKey=str(2**127))
-    _active(client)
+    wait_active(STREAM, timeout_s=20)
     publish_records(client, STREAM, outgoing(phases[1]))
     left, right = sorted(_open_shards(client), key=lambda s: int(s["HashKeyRange"][
         "StartingHashKey"]))
     client.merge_shards(StreamName=STREAM, ShardToMerge=left["ShardId"],
                         AdjacentShardToMerge=right["ShardId"])
-    _active(client)
+    wait_active(STREAM, timeout_s=20)
     publish_records(client, STREAM, outgoing(phases[2]))
     shards = shard_infos(list_shards(client, STREAM))
     assert len(shards) == 4 and sum(not s.closed for s in shards) == 1
