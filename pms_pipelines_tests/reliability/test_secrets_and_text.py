@@ -90,6 +90,11 @@ def _lake_with_the_definitions(monkeypatch: pytest.MonkeyPatch, mask_key: str) -
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(definitions, "defs",
                         definitions.build_definitions(REGISTRY, UNAVAILABLE))
+    # Resolve them now, beside a live instance: resolving reads Dagster's current
+    # defs-state storage, which an earlier test's instance may have left pointing at
+    # itself after it was collected ("undefined DagsterInstance weakref", seen once in CI).
+    with DagsterInstance.ephemeral():
+        definitions.defs.get_repository_def()
     return bucket
 
 
