@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import orjson
 from pydantic import ValidationError
 
 from pms_pipelines.canonical.model import RECORD_TYPES, SCHEMA_V1, Event
@@ -30,12 +31,15 @@ def decode_event(raw: bytes) -> Event:
     """Decode and validate one record's bytes; raise `InvalidEvent` if they are not an event."""
     if len(raw) > MAX_EVENT_BYTES:
         raise InvalidEvent(f"oversized: {len(raw)} bytes, the limit is {MAX_EVENT_BYTES}")
-    # The usual case in one pass of pydantic-core's parser. It accepts what the path below
-    # accepts, except that it would fill in a missing `schema`; anything it refuses goes
-    # the path below, which names the reason.
+    # The usual case: orjson parses, pydantic validates the objects (the envelope's
+    # record is validated from Python objects in any case). It accepts what the path
+    # below accepts, except that it would fill in a missing `schema` and that money sent
+    # as a JSON number (producers write a string) loses trailing zeros, as it did with
+    # pydantic's own JSON parser. Whatever it refuses goes the path below, which names
+    # the reason.
     try:
-        event = Event.model_validate_json(raw)
-    except ValidationError:
+        event = Event.model_validate(orjson.loads(raw))
+    except (orjson.JSONDecodeError, ValidationError):
         pass
     else:
         if "schema_" in event.model_fields_set:
