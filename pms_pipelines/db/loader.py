@@ -62,17 +62,15 @@ def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: lis
         mine.sort(key=lambda i: _key(events[i]))
         upserts = [events[i] for i in mine if events[i].op == "upsert"]
         deletes = [events[i] for i in mine if events[i].op == "delete"]
-        won: set[Key] = set()
-        if upserts:
-            won_upserts = _upsert(conn, layout, upserts)
-            won |= won_upserts
+        won: dict[Key, bool] = {}
+        for applied, apply in ((upserts, _upsert), (deletes, _delete)):
+            if not applied:
+                continue
+            won_here = apply(conn, layout, applied)
+            won |= won_here
             if layout.link is not None:
-                _replace_links(conn, layout.link, [e for e in upserts if _key(e) in won_upserts])
-        if deletes:
-            won_deletes = _delete(conn, layout, deletes)
-            won |= won_deletes
-            if layout.link is not None:
-                _replace_links(conn, layout.link, [e for e in deletes if _key(e) in won_deletes])
+                _replace_links(conn, layout.link, [e for e in applied if _key(e) in won_here],
+                               won_here)
         loaded.update(i for i in mine if _key(events[i]) in won)
     return loaded
 
@@ -132,11 +130,18 @@ def _copy(conn: psycopg.Connection, table: str, filled: Columns,
     return stage
 
 
-def _returned_keys(cursor: psycopg.Cursor) -> set[Key]:
-    return {(row[0], row[1], row[2]) for row in cursor.fetchall()}
+# What the upserts return: each winning key, and whether its row is new (an insert
+# leaves xmax 0; an update, which locks the row first, does not).
+_RETURNING = "RETURNING t.source, t.agency_id, t.source_id, t.xmax = 0"
 
 
-def _upsert(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) -> set[Key]:
+def _returned(cursor: psycopg.Cursor) -> dict[Key, bool]:
+    """Each winning key, and whether its row was inserted (not there before)."""
+    return {(row[0], row[1], row[2]): row[3] for row in cursor.fetchall()}
+
+
+def _upsert(conn: psycopg.Connection, layout: TableLayout,
+            events: list[Event]) -> dict[Key, bool]:
     columns = [*ENVELOPE_COLUMNS, *layout.columns]
     names = [name for name, _ in columns]
     flatten = layout.flatten
@@ -149,13 +154,14 @@ def _upsert(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) 
         "ON CONFLICT (source, agency_id, source_id) DO UPDATE SET "
         f"{updates}, deleted_at = NULL, last_updated_at = now() "
         "WHERE t.version < EXCLUDED.version "
-        "RETURNING t.source, t.agency_id, t.source_id; "
+        f"{_RETURNING}; "
         f"DELETE FROM {stage}"
     )
-    return _returned_keys(conn.execute(sql))
+    return _returned(conn.execute(sql))
 
 
-def _delete(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) -> set[Key]:
+def _delete(conn: psycopg.Connection, layout: TableLayout,
+            events: list[Event]) -> dict[Key, bool]:
     stage = _copy(conn, layout.table, ENVELOPE_COLUMNS, (envelope_values(e) for e in events))
     names = ", ".join(name for name, _ in ENVELOPE_COLUMNS)
     # deleted_at is when we observed the delete, so a replay writes the same value; a
@@ -169,17 +175,21 @@ def _delete(conn: psycopg.Connection, layout: TableLayout, events: list[Event]) 
         "event_id = EXCLUDED.event_id, deleted_at = COALESCE(t.deleted_at, EXCLUDED.deleted_at), "
         "last_updated_at = now() "
         "WHERE t.version < EXCLUDED.version "
-        "RETURNING t.source, t.agency_id, t.source_id; "
+        f"{_RETURNING}; "
         f"DELETE FROM {stage}"
     )
-    return _returned_keys(conn.execute(sql))
+    return _returned(conn.execute(sql))
 
 
-def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event]) -> None:
+def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event],
+                   inserted: dict[Key, bool]) -> None:
     """Drop the links of `owners` and insert those their upserts carry (none for deletes).
 
     Each owner stages its members, or one row with no member when it has none, so one
-    staged table names both the links to drop and those to insert."""
+    staged table names both the links to drop and those to insert. An owner whose row
+    was just inserted has none to drop (links are written only with their owner's row,
+    and rows are never removed: a delete keeps a tombstone), so when every owner is new
+    (a first load) the batch skips the drop, a join over the whole link table."""
     if not owners:
         return
     rows = []
@@ -190,12 +200,14 @@ def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event]) ->
         rows.extend((e.source, e.agency_id, e.source_id, member, position)
                     for position, member in enumerate(members))
     stage = _copy(conn, link.table, _MEMBER_COLUMNS, rows)
+    drop = ""
+    if not all(inserted[_key(e)] for e in owners):
+        drop = (f"DELETE FROM {link.table} l USING (SELECT DISTINCT source, agency_id, owner "
+                f"FROM {stage}) r WHERE l.source = r.source AND l.agency_id = r.agency_id "
+                f"AND l.{link.owner_column} = r.owner; ")
     # A provider listing the same tenant twice keeps the first position.
     conn.execute(
-        f"DELETE FROM {link.table} l USING (SELECT DISTINCT source, agency_id, owner "
-        f"FROM {stage}) r WHERE l.source = r.source AND l.agency_id = r.agency_id "
-        f"AND l.{link.owner_column} = r.owner; "
-        f"INSERT INTO {link.table} (source, agency_id, {link.owner_column}, "
+        f"{drop}INSERT INTO {link.table} (source, agency_id, {link.owner_column}, "
         f"{link.member_column}, position) "
         f"SELECT source, agency_id, owner, member, position FROM {stage} "
         "WHERE member IS NOT NULL ORDER BY position ON CONFLICT DO NOTHING; "

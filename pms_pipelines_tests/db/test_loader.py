@@ -148,6 +148,22 @@ def test_property_links_follow_the_winning_event(db_conn: psycopg.Connection) ->
     assert _links(db_conn, "property_landlord", "property_id", "landlord_id", "P2") == ["L7"]
 
 
+def test_links_of_new_and_existing_owners_in_one_batch(db_conn: psycopg.Connection) -> None:
+    """A batch whose owners are all new skips dropping links; one that mixes new and
+    existing owners drops the existing ones' old links, and a delete that follows its
+    owner's first upsert in the same batch drops the links that upsert wrote."""
+    def tenants(owner: str) -> list:
+        return _links(db_conn, "tenancy_tenant", "tenancy_id", "tenant_id", owner)
+
+    apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T1", "T2")), 10)])
+    apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T3",)), 20),
+                           event("tenancy", "TY2", tenancy_record(("T4",)), 20)])
+    assert (tenants("TY1"), tenants("TY2")) == (["T3"], ["T4"])
+    assert apply_events(db_conn, [event("tenancy", "TY3", tenancy_record(("T5",)), 10),
+                                  event("tenancy", "TY3", None, 20)]) == ["loaded", "loaded"]
+    assert tenants("TY3") == []
+
+
 def test_empty_batch(db_conn: psycopg.Connection) -> None:
     assert apply_events(db_conn, []) == []
 
