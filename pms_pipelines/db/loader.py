@@ -44,22 +44,24 @@ def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]
         # Each statement would commit alone, and the commit empties the staged rows.
         raise RuntimeError("apply_events needs a transaction (the stages empty at commit)")
     conn.execute(_CREATE_STAGES)
-    newest, upsert_before_delete = _chosen_per_key(events)
-    loaded = _apply_chosen(conn, events, upsert_before_delete)
-    loaded |= _apply_chosen(conn, events, newest)
+    keys = [(event.entity, _key(event)) for event in events]
+    newest, upsert_before_delete = _chosen_per_key(events, keys)
+    loaded = _apply_chosen(conn, events, keys, upsert_before_delete)
+    loaded |= _apply_chosen(conn, events, keys, newest)
     return ["loaded" if i in loaded else "stale" for i in range(len(events))]
 
 
-def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: list[int]) -> set[int]:
+def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event],
+                  keys: Sequence[tuple[str, Key]], chosen: list[int]) -> set[int]:
     """Apply events at most one per key; return the indexes of those that won."""
     loaded: set[int] = set()
     for entity, layout in LAYOUTS.items():
-        mine = [i for i in chosen if events[i].entity == entity]
+        mine = [i for i in chosen if keys[i][0] == entity]
         if not mine:
             continue
         # Key order makes concurrent batches lock rows in the same order: no deadlocks
         # (a freshly filled temp table is read back in the order it was written).
-        mine.sort(key=lambda i: _key(events[i]))
+        mine.sort(key=lambda i: keys[i][1])
         upserts = [events[i] for i in mine if events[i].op == "upsert"]
         deletes = [events[i] for i in mine if events[i].op == "delete"]
         won: dict[Key, bool] = {}
@@ -71,7 +73,7 @@ def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event], chosen: lis
             if layout.link is not None:
                 _replace_links(conn, layout.link, [e for e in applied if _key(e) in won_here],
                                won_here)
-        loaded.update(i for i in mine if _key(events[i]) in won)
+        loaded.update(i for i in mine if keys[i][1] in won)
     return loaded
 
 
@@ -79,18 +81,19 @@ def _key(event: Event) -> Key:
     return (event.source, event.agency_id, event.source_id)
 
 
-def _chosen_per_key(events: Sequence[Event]) -> tuple[list[int], list[int]]:
+def _chosen_per_key(events: Sequence[Event], keys: Sequence[tuple[str, Key]],
+                    ) -> tuple[list[int], list[int]]:
     """Indexes of the newest event per key (ties: the first), and, where that one is a
     delete, of the newest older upsert that arrived before it (as separate batches
-    would have applied it)."""
+    would have applied it). `keys[i]` is event i's (entity, key)."""
     newest: dict[tuple[str, Key], int] = {}
-    for i, event in enumerate(events):
-        k = (event.entity, _key(event))
+    for i, (event, k) in enumerate(zip(events, keys, strict=True)):
         if k not in newest or event.version > events[newest[k]].version:
             newest[k] = i
+    if all(events[last].op == "upsert" for last in newest.values()):
+        return list(newest.values()), []
     before_delete: dict[tuple[str, Key], int] = {}
-    for i, event in enumerate(events):
-        k = (event.entity, _key(event))
+    for i, (event, k) in enumerate(zip(events, keys, strict=True)):
         last = newest[k]
         if (event.op == "upsert" and events[last].op == "delete" and i < last
                 and event.version < events[last].version
