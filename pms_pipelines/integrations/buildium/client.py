@@ -6,7 +6,8 @@ From the vendor spec (`buildium-openapi.json`) and its introduction:
   in the `X-Total-Count` response header;
 - incremental: `lastupdatedfrom` ("on or after", UTC, `YYYY-MM-DDTHH:MM:SSZ`), offered on
   every endpoint we read, so no entity falls back to a full pull; only leases and rents
-  echo `LastUpdatedDateTime` back;
+  echo `LastUpdatedDateTime` back. Rents allow "a maximum date range of 365 days": a
+  watermark older than that is read in windows closed by `lastupdatedto`;
 - rate limit: "10 concurrent requests per second" per API key; the kit's rate window
   allows exactly that (10 in any second, counted until a second after each answer).
   HTTP retries are the kit's one policy. Header auth is stateless, so the next page is
@@ -17,19 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import HeaderKeys
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
-from pms_pipelines.integrations.kit.rest import Resource, RestClient
+from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
 
 BUILDIUM_BASE_URL = "https://api.buildium.com"
 MAX_LIMIT = 1000  # the spec's maximum `limit`
 RATE_LIMIT_PER_S = 10.0
 # The query string is capped at 4096 characters; 150 ids of ~17 characters stay well under.
 IDS_PER_REQUEST = 150
+# /v1/leases/rent: "The maximum date range is 365 days"; a day is kept in hand.
+RENT_RANGE = timedelta(days=364)
 
 AUTH_HEADERS = {"x-buildium-client-id": "client_id", "x-buildium-client-secret": "client_secret"}
 # Pages asked for at once once X-Total-Count is known: the rate window, not one
@@ -101,7 +104,22 @@ class BuildiumClient(RestClient):
     def rents(
         self, since: datetime | None = None, lease_ids: Iterable[int] | None = None
     ) -> Iterator[dict[str, Any]]:
-        return self._by_ids(RENTS, "leaseids", lease_ids, since)
+        if since is None or lease_ids is not None:
+            return self._by_ids(RENTS, "leaseids", lease_ids, since)
+        return self._rents_since(since)
+
+    def _rents_since(self, since: datetime) -> Iterator[dict[str, Any]]:
+        """Rents changed since `since`, in windows of at most `RENT_RANGE`, the last one
+        open-ended. Both ends are inclusive, so a rent stamped on an edge is yielded once."""
+        start, seen = since, set()
+        while datetime.now(timezone.utc) - start > RENT_RANGE:
+            end = start + RENT_RANGE
+            for rent in self._read(RENTS, start, [("lastupdatedto", iso_seconds(end))]):
+                if rent.get("Id") not in seen:
+                    seen.add(rent.get("Id"))
+                    yield rent
+            start = end
+        yield from (rent for rent in self._read(RENTS, start) if rent.get("Id") not in seen)
 
     def _by_ids(
         self, resource: Resource, name: str, ids: Iterable[int] | None, since: datetime | None

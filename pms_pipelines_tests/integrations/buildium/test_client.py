@@ -107,6 +107,27 @@ def test_a_future_watermark_returns_nothing(
     assert sum(sandbox.state.counts.values()) == requests_made
 
 
+def test_a_watermark_older_than_the_rent_range_is_read_in_windows(
+    sandbox: RunningSandbox,
+) -> None:
+    """Rents allow a date range of at most 365 days: the sandbox refuses a longer one, as
+    the spec says, and the client reads an old watermark in windows, each rent once."""
+    since = datetime.now(timezone.utc) - timedelta(days=800)
+    headers = {"x-buildium-client-id": CREDS["client_id"],
+               "x-buildium-client-secret": CREDS["client_secret"]}
+    refused = requests.get(f"{sandbox.base_url}/v1/leases/rent", headers=headers, timeout=5,
+                           params={"lastupdatedfrom": since.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert refused.status_code == 400
+    assert "365 days" in refused.json()["Errors"][0]["Value"]
+    sandbox.state.counts.clear()
+    windowed = [r["Id"] for r in client(sandbox).rents(since)]
+    assert sandbox.state.counts == {"200": 3} and "400" not in sandbox.state.counts
+    assert len(windowed) == len(set(windowed))
+    assert set(windowed) == set(sandbox.store("agency-a").records["rents"])
+    tenancies = {e.source_id for e in pull(request(sandbox, "tenancy", since=since))}
+    assert tenancies == {str(i) for i in sandbox.store("agency-a").records["leases"]}
+
+
 def test_incremental_property_maps_units_of_changed_rentals_and_owners(
     sandbox: RunningSandbox,
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from urllib.parse import SplitResult, parse_qs
 
 from pms_pipelines.integrations.buildium.sandbox.generate import churn_once
@@ -21,6 +21,11 @@ ROUTES = {path: name for name, path in COLLECTIONS.items()}
 ID_FILTERS = {"/v1/rentals": ("propertyids", "Id"), "/v1/rentals/units": ("propertyids",
               "PropertyId"), "/v1/rentals/owners": ("propertyids", "PropertyIds"),
               "/v1/leases/rent": ("leaseids", "LeaseId")}
+
+# "The maximum date range is 365 days" (the spec, on these endpoints' date filters); a
+# range without `lastupdatedto` runs to now.
+DATE_RANGE_LIMITED = {"/v1/leases/rent"}
+MAX_DATE_RANGE = timedelta(days=365)
 
 
 class BadRequest(Exception):
@@ -85,6 +90,9 @@ class Handler(kit.SandboxHandler):
         if collection is None:
             return 404, error_body("The requested resource was not found.", "NotFound"), {}
         since, until = _time(query, "lastupdatedfrom"), _time(query, "lastupdatedto")
+        if path in DATE_RANGE_LIMITED and since is not None and (
+                (until or datetime.now(timezone.utc)) - since > MAX_DATE_RANGE):
+            raise BadRequest("lastupdatedfrom", "The maximum date range is 365 days.")
         offset = _int(query, "offset", 0, 0)
         limit = min(_int(query, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)  # >1000 becomes 1000
         where = None
