@@ -93,9 +93,15 @@ _LIMITERS: dict[tuple[str, str], RateWindow] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
-def shared_bucket(key: tuple[str, str], rate_per_s: float) -> RateWindow:
-    """One limiter (`rate_per_s` requests in any second) per (base URL, client id) in this
-    process: the vendor limits per client, so parallel pulls for one agency share it."""
+def shared_bucket(base_url: str, client_id: str | None,
+                  rate_per_s: float | None) -> RateWindow | None:
+    """The one limiter per (base URL, client id) in this process, allowing the vendor's
+    whole documented `rate_per_s` in any second (the window counts each request until a
+    second after its answer, so the vendor never sees more); None for no limit. The
+    vendor limits per client, so parallel pulls for one agency share it."""
+    if not rate_per_s:
+        return None
+    key = (base_url, client_id or "")
     limit = max(1, int(rate_per_s + 1e-9))
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(key)

@@ -49,10 +49,7 @@ class RestClient:
         progress: Callable[[PageRead], None] | None = None, sender: ApiSender | None = None,
         read_ahead: bool = False,
     ) -> None:
-        # The whole documented limit: the window counts each request until a second after
-        # its answer, so the provider never sees more than the limit in one second.
-        limiter = (shared_bucket((base_url, rate_key or ""), rate_limit_per_s)
-                   if rate_limit_per_s else None)
+        limiter = shared_bucket(base_url, rate_key, rate_limit_per_s)
         self.sender = sender or ApiSender(base_url, {}, policy=policy, limiter=limiter)
         self.auth = auth
         self.credentials = credentials

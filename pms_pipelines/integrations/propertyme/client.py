@@ -151,9 +151,7 @@ class PropertyMeClient(RestClient):
     ) -> None:
         grant = RotatingRefreshToken(credentials, token_url(base_url), save_credentials,
                                      agency_id)
-        # 90% of the assumed limit: our clock and theirs never agree where a second starts.
-        limiter = (shared_bucket((base_url, grant.client_id), rate_limit_per_s * 0.9)
-                   if rate_limit_per_s else None)
+        limiter = shared_bucket(base_url, grant.client_id, rate_limit_per_s)
         sender = ApiSender(base_url, {}, secrets=(grant.client_secret, grant.current),
                            policy=policy, limiter=limiter, error_message=error_message)
         auth = OAuthToken(token_url=token_url, form=grant.form, on_token=grant.on_token,

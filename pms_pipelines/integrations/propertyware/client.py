@@ -73,9 +73,7 @@ class PropertywareClient(RestClient):
         rate_limit_per_s: float | None = RATE_LIMIT_PER_S, policy: RetryPolicy = RetryPolicy(),
         progress: Callable[[PageRead], None] | None = None,
     ) -> None:
-        # 90% of the limit, shared per (base URL, client id): the vendor limits per key.
-        limiter = (shared_bucket((base_url, credentials["client_id"]), rate_limit_per_s * 0.9)
-                   if rate_limit_per_s else None)
+        limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
         sender = ApiSender(base_url, {}, policy=policy, limiter=limiter,
                            error_message=error_message)
         super().__init__(base_url, HeaderKeys(AUTH_HEADERS), credentials, progress=progress,

@@ -95,10 +95,8 @@ class ReapitClient(RestClient):
         policy: RetryPolicy = RetryPolicy(), progress: Callable[[PageRead], None] | None = None,
     ) -> None:
         base_url = base_url.rstrip("/")
-        # The limit is per application (client id); paced at 90% of it (the kit's rate window
-        # would allow all of it: see kit.rest).
-        limiter = (shared_bucket((base_url, credentials["client_id"]), rate_limit_per_s * 0.9)
-                   if rate_limit_per_s else None)
+        # The limit is per application (client id).
+        limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
         super().__init__(
             base_url, reapit_auth(), credentials, policy=policy, progress=progress,
             sender=ApiSender(base_url, {}, policy=policy, error_message=error_message,
