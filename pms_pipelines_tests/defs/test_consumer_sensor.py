@@ -19,8 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 def _requested(instance: DagsterInstance) -> list[str]:
-    context = build_sensor_context(instance=instance, resources=resources())
-    result = consumer_sensor(context)
+    with build_sensor_context(instance=instance, resources=resources()) as context:
+        result = consumer_sensor(context)
     if not isinstance(result, list):
         return []
     assert all(isinstance(r, RunRequest) and r.run_key is None for r in result)

@@ -46,7 +46,8 @@ def test_agency_sensor_adds_partitions_and_first_full_pulls(db_url, monkeypatch)
     _register(db_url, "off", enabled=False)
     sensor = defs.get_sensor_def("agency_registry_sensor")
     instance = DagsterInstance.ephemeral()
-    result = sensor(build_sensor_context(instance=instance, resources=resources()))
+    with build_sensor_context(instance=instance, resources=resources()) as context:
+        result = sensor(context)
     assert isinstance(result, SensorResult)
     assert [r.partition_keys for r in result.dynamic_partitions_requests] == [["a1", "a2"]]
     assert sorted(r.partition_key for r in result.run_requests) == ["a1", "a2"]
@@ -55,7 +56,8 @@ def test_agency_sensor_adds_partitions_and_first_full_pulls(db_url, monkeypatch)
         assert request.tags["pms/agency"] == f"buildium/{request.partition_key}"
 
     instance.add_dynamic_partitions("buildium_agencies", ["a1", "a2"])
-    again = sensor(build_sensor_context(instance=instance, resources=resources()))
+    with build_sensor_context(instance=instance, resources=resources()) as context:
+        again = sensor(context)
     assert not isinstance(again, SensorResult)  # nothing new: a skip
 
 
@@ -68,11 +70,10 @@ def test_incremental_schedule_keys_one_run_per_enabled_agency(db_url, monkeypatc
     instance = DagsterInstance.local_temp(str(tmp_path))
     instance.add_dynamic_partitions("buildium_agencies", ["a1", "a2", "off"])
     tick = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-    context = build_schedule_context(
+    with build_schedule_context(
         instance=instance, scheduled_execution_time=tick, resources=resources()
-    )
-    schedule = _schedule("buildium_incremental_pull")
-    requests = schedule(context)
+    ) as context:
+        requests = _schedule("buildium_incremental_pull")(context)
     assert sorted(r.partition_key for r in requests) == ["a1", "a2"]
     assert len({r.run_key for r in requests}) == 2
     assert all(r.run_config["ops"]["buildium_pull"]["config"] == {"full": False} for r in requests)
@@ -95,18 +96,18 @@ def test_incremental_schedule_skips_an_agency_with_a_pull_on_its_way(
         defs.resolve_job_def("buildium_pull_job"), run_config=queued.run_config,
         tags={**queued.tags, "dagster/partition": "a1"},
     )
-    context = build_schedule_context(
+    with build_schedule_context(
         instance=instance, scheduled_execution_time=datetime(2026, 11, 26, 3, 2, tzinfo=UTC),
         resources=resources(),
-    )
-    assert [r.partition_key for r in _schedule("buildium_incremental_pull")(context)] == ["a2"]
-    # The nightly full pull is never skipped: it queues behind the one on its way.
-    full = _schedule("buildium_full_pull")(context)
-    assert sorted(r.partition_key for r in full) == ["a1", "a2"]
-    # A re-sync's backfill run (Dagster's asset job) holds its agency just the same.
-    instance.add_run(DagsterRun(
-        job_name="__ASSET_JOB", run_id=make_new_run_id(), status=DagsterRunStatus.STARTED,
-        tags={"pms/agency": "buildium/a2", "dagster/partition": "a2"},
-    ))
-    skipped = _schedule("buildium_incremental_pull")(context)
-    assert isinstance(skipped, SkipReason), skipped
+    ) as context:
+        assert [r.partition_key for r in _schedule("buildium_incremental_pull")(context)] == ["a2"]
+        # The nightly full pull is never skipped: it queues behind the one on its way.
+        full = _schedule("buildium_full_pull")(context)
+        assert sorted(r.partition_key for r in full) == ["a1", "a2"]
+        # A re-sync's backfill run (Dagster's asset job) holds its agency just the same.
+        instance.add_run(DagsterRun(
+            job_name="__ASSET_JOB", run_id=make_new_run_id(), status=DagsterRunStatus.STARTED,
+            tags={"pms/agency": "buildium/a2", "dagster/partition": "a2"},
+        ))
+        skipped = _schedule("buildium_incremental_pull")(context)
+        assert isinstance(skipped, SkipReason), skipped

@@ -48,7 +48,8 @@ def _sensor(instance: DagsterInstance):  # noqa: ANN202
     from pms_pipelines.definitions import defs
 
     sensor = defs.get_sensor_def("agency_registry_sensor")
-    return sensor(build_sensor_context(instance=instance, resources=resources()))
+    with build_sensor_context(instance=instance, resources=resources()) as context:
+        return sensor(context)
 
 
 def _full_pull_schedule(instance: DagsterInstance) -> list[str]:
@@ -56,9 +57,11 @@ def _full_pull_schedule(instance: DagsterInstance) -> list[str]:
 
     schedule = next(s for s in defs.get_repository_def().schedule_defs
                     if s.name == "buildium_full_pull")
-    context = build_schedule_context(instance=instance, resources=resources(),
-                                     scheduled_execution_time=datetime(2026, 11, 26, 2, tzinfo=UTC))
-    result = schedule(context)
+    with build_schedule_context(
+        instance=instance, resources=resources(),
+        scheduled_execution_time=datetime(2026, 11, 26, 2, tzinfo=UTC),
+    ) as context:
+        result = schedule(context)
     return sorted(r.partition_key for r in result) if isinstance(result, list) else []
 
 
