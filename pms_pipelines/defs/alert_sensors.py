@@ -1,82 +1,105 @@
-"""Alert sensors: a run failure sensor and a failed-asset-check sensor. They pick the
-facts out of Dagster's records; `pms_pipelines.alerts` builds, sanitizes and sends.
+"""Alert sensors: one for failed runs, one for failed asset checks. They pick the facts
+out of Dagster's records; `pms_pipelines.alerts` builds, sanitizes and sends.
 
-Failed checks are read from the instance's event log: ASSET_CHECK_EVALUATION records
-after the cursor (one storage id), oldest first. Only ERROR-severity failures alert:
-WARN marks what is expected to pass later (today's lake day still filling) and stays
-in the UI. A check that was already failing with ERROR at its previous evaluation (same
-partition) does not alert again. Needs an event log with global ids (Postgres, as here
-and in AWS)."""
+Both read the instance's event log after their cursor (one storage id), oldest first:
+RUN_FAILURE records, and ASSET_CHECK_EVALUATION records. The cursor moves past a record
+only once its alert is delivered, so an alert that cannot be delivered is retried next
+tick (Dagster's own run failure sensor moves past a run whatever its function did). A
+tick sends for at most about `TICK_BUDGET_S`, well inside Dagster's 60 s tick timeout.
+
+Only ERROR-severity check failures alert: WARN marks what is expected to pass later
+(today's lake day still filling) and stays in the UI. A check that was already failing
+with ERROR at its previous evaluation (same partition) does not alert again. Needs an
+event log with global ids (Postgres, as here and in AWS)."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
+from typing import Any
 
 from dagster import (
     AssetCheckKey,
     AssetCheckSeverity,
+    DagsterEvent,
     DagsterEventType,
     DefaultSensorStatus,
     EventRecordsFilter,
-    RunFailureSensorContext,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
-    run_failure_sensor,
     sensor,
 )
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from pms_pipelines.alerts.delivery import NO_DESTINATION, AlertDeliveryError, deliver
+from pms_pipelines.alerts.delivery import (
+    NO_DESTINATION,
+    AlertDeliveryError,
+    Destinations,
+    deliver,
+)
 from pms_pipelines.alerts.message import Alert, check_failure_alert, run_failure_alert
 from pms_pipelines.alerts.repeats import ERROR, PASSED, WARN, starts_failing
 from pms_pipelines.defs.resources import AlertsResource
 
 AGENCY_TAG = "pms/agency"
 PARTITION_TAG = "dagster/partition"
-CHECK_BATCH = 50
+BATCH = 50  # records looked at per tick
 HISTORY = 20  # evaluations of one check looked at to find the one before
 TICK_BUDGET_S = 20.0  # then at most one more alert (< 35 s if both destinations hang)
 
 
-@run_failure_sensor(
+@sensor(
     name="alert_on_run_failure",
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Sends one sanitized alert per failed run to the webhook and/or SNS topic.",
+    description="Sends one sanitized alert per failed run to the webhook and/or SNS topic; "
+    "one that cannot be delivered is retried next tick.",
 )
-def alert_on_run_failure(context: RunFailureSensorContext, alerts: AlertsResource):
-    run = context.dagster_run
+def alert_on_run_failure(context: SensorEvaluationContext, alerts: AlertsResource):
+    instance = context.instance
     destinations = alerts.destinations()
-    if not destinations.any:
-        return SkipReason(f"run {run.run_id} failed; {NO_DESTINATION}")
-    error_class, message = _failure_error(context)
-    alert = run_failure_alert(
+    return _alert_tick(
+        context, DagsterEventType.RUN_FAILURE, "run failure", destinations,
+        lambda record: _run_alert(instance, record, destinations.ui_base_url),
+        lambda sent: f"sent {sent} alert(s) for failed runs" if sent else "no new failed runs",
+    )
+
+
+def _run_alert(instance, record, ui_base_url: str) -> Alert | None:  # noqa: ANN001
+    """The alert for one RUN_FAILURE record; None when the run is gone (deleted)."""
+    failure = record.event_log_entry
+    run = instance.get_run_by_id(failure.run_id)
+    if run is None:
+        return None
+    steps = [entry.dagster_event for entry in
+             instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+             if entry.dagster_event is not None]
+    error_class, message = _failure_error(failure.dagster_event, steps)
+    return run_failure_alert(
         job=run.job_name,
         run_id=run.run_id,
         partition=run.tags.get(PARTITION_TAG),
         agency=run.tags.get(AGENCY_TAG),
-        steps=[event.step_key for event in context.get_step_failure_events() if event.step_key],
+        steps=[event.step_key for event in steps if event.step_key],
         error_class=error_class,
         error_message=message,
-        ui_base_url=destinations.ui_base_url,
+        ui_base_url=ui_base_url,
     )
-    delivered = deliver(alert, destinations)
-    context.log.info(f"alerted the failure of run {run.run_id} to {', '.join(delivered)}")
-    return None  # None lets Dagster go on to the next failed run in the same tick
 
 
-def _failure_error(context: RunFailureSensorContext) -> tuple[str | None, str | None]:
+def _failure_error(
+    failure: DagsterEvent, steps: list[DagsterEvent]
+) -> tuple[str | None, str | None]:
     """The first failed step's error (unwrapped from Dagster's wrappers), else the run's."""
-    errors = [e.event_specific_data.error for e in context.get_step_failure_events()
-              if e.event_specific_data is not None and e.event_specific_data.error]
-    data = context.failure_event.event_specific_data
+    errors = [e.event_specific_data.error for e in steps
+              if getattr(e.event_specific_data, "error", None)]
+    data = failure.event_specific_data
     if not errors and data is not None and getattr(data, "error", None):
         errors = [data.error]
     if not errors:
-        return None, context.failure_event.message
+        return None, failure.message
     error = errors[0]
     while error.cause is not None and error.cls_name and error.cls_name.startswith("Dagster"):
         error = error.cause
@@ -95,22 +118,54 @@ def _failure_error(context: RunFailureSensorContext) -> tuple[str | None, str | 
 )
 def alert_on_failed_check(context: SensorEvaluationContext, alerts: AlertsResource):
     storage = context.instance.event_log_storage
-    if context.cursor is None:  # like Dagster's run status sensors: start from now
-        latest = storage.get_event_records(_evaluations(None), limit=1, ascending=False)
-        start = latest[0].storage_id if latest else 0
-        return SensorResult(skip_reason=f"starting after check evaluation {start}",
-                            cursor=str(start))
-    cursor = int(context.cursor)
-    records = storage.get_event_records(_evaluations(cursor), limit=CHECK_BATCH, ascending=True)
     destinations = alerts.destinations()
-    if not destinations.any:
-        last = records[-1].storage_id if records else cursor
-        return SensorResult(skip_reason=NO_DESTINATION, cursor=str(last))
-    started, sent, repeats = time.monotonic(), 0, 0
-    for record in records:
+    repeats = []
+
+    def alert_for(record) -> Alert | None:  # noqa: ANN001
         alert = _check_alert(record, destinations.ui_base_url)
         if alert is not None and not _starts_failing(storage, record):
-            repeats, alert = repeats + 1, None
+            repeats.append(record)
+            return None
+        return alert
+
+    def summary(sent: int) -> str:
+        still = (f"; {len(repeats)} still failing (alerted when they started)"
+                 if repeats else "")
+        return (f"sent {sent} alert(s) for failed checks" if sent
+                else "no new failed check evaluations") + still
+
+    return _alert_tick(context, DagsterEventType.ASSET_CHECK_EVALUATION,
+                       "check evaluation", destinations, alert_for, summary)
+
+
+def _alert_tick(
+    context: SensorEvaluationContext,
+    event_type: DagsterEventType,
+    what: str,
+    destinations: Destinations,
+    alert_for: Callable[[Any], Alert | None],
+    summary: Callable[[int], str],
+) -> SensorResult:
+    """One tick of an alert sensor over `event_type` records after the cursor: deliver
+    each record's alert (`alert_for`; None: nothing to send) in order, and move the cursor
+    past each record handled. The first delivery failing fails the tick and the cursor
+    stays (the next tick retries); a later one ends the tick after the alerts sent."""
+    storage = context.instance.event_log_storage
+    if context.cursor is None:  # like Dagster's run status sensors: start from now
+        latest = storage.get_event_records(_records_of(event_type, None), limit=1,
+                                           ascending=False)
+        start = latest[0].storage_id if latest else 0
+        return SensorResult(skip_reason=f"starting after {what} {start}", cursor=str(start))
+    cursor = int(context.cursor)
+    records = storage.get_event_records(_records_of(event_type, cursor), limit=BATCH,
+                                        ascending=True)
+    if not destinations.any:  # moved on, so setting a destination later floods nothing
+        last = records[-1].storage_id if records else cursor
+        return SensorResult(skip_reason=f"{len(records)} new {what}(s); {NO_DESTINATION}",
+                            cursor=str(last))
+    started, sent = time.monotonic(), 0
+    for record in records:
+        alert = alert_for(record)
         if alert is not None:
             try:
                 deliver(alert, destinations)
@@ -123,17 +178,11 @@ def alert_on_failed_check(context: SensorEvaluationContext, alerts: AlertsResour
         cursor = record.storage_id
         if time.monotonic() - started > TICK_BUDGET_S:
             break
-    still = f"; {repeats} still failing (alerted when they started)" if repeats else ""
-    return SensorResult(
-        skip_reason=(f"sent {sent} alert(s) for failed checks" if sent
-                     else "no new failed check evaluations") + still,
-        cursor=str(cursor),
-    )
+    return SensorResult(skip_reason=summary(sent), cursor=str(cursor))
 
 
-def _evaluations(after: int | None) -> EventRecordsFilter:
-    return EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION,
-                              after_cursor=after)
+def _records_of(event_type: DagsterEventType, after: int | None) -> EventRecordsFilter:
+    return EventRecordsFilter(event_type=event_type, after_cursor=after)
 
 
 def _check_alert(record, ui_base_url: str) -> Alert | None:  # noqa: ANN001

@@ -97,13 +97,14 @@ def _fail_a_run(instance: DagsterInstance) -> str:
 def test_a_failed_run_alerts_once_to_webhook_and_sns(dagster_instance, webhook, sns_topic) -> None:
     resources = _resources(webhook.url, sns_topic.arn)
     start = _tick(alert_on_run_failure, dagster_instance, None, resources)
-    assert "Initiating" in start.skip_message
+    assert start.skip_message.startswith("starting after run failure")
     run_id = _fail_a_run(dagster_instance)
 
     tick = _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
-    assert [r.error for r in tick.dagster_run_reactions] == [None]
+    assert tick.skip_message == "sent 1 alert(s) for failed runs"
+    assert int(tick.cursor) > int(start.cursor)
     again = _tick(alert_on_run_failure, dagster_instance, tick.cursor, resources)
-    assert not again.dagster_run_reactions  # the cursor moved past the run: no repeat
+    assert again.cursor == tick.cursor and again.skip_message == "no new failed runs"
 
     assert len(webhook.bodies) == 1 and webhook.paths == [WEBHOOK_SECRET_PATH]
     body = webhook.bodies[0]
@@ -131,29 +132,49 @@ def test_a_webhook_answering_500_then_200_is_retried(dagster_instance, webhook) 
     _fail_a_run(dagster_instance)
     webhook.statuses = [500]
     tick = _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
-    assert [r.error for r in tick.dagster_run_reactions] == [None]
+    assert tick.skip_message == "sent 1 alert(s) for failed runs"
     assert len(webhook.bodies) == 2 and webhook.bodies[0] == webhook.bodies[1]
 
 
-def test_a_failed_delivery_fails_the_tick_without_the_url(dagster_instance, webhook) -> None:
+def test_a_run_alert_that_cannot_be_delivered_fails_the_tick_and_is_retried(
+    dagster_instance, webhook
+) -> None:
     resources = _resources(webhook.url)
     start = _tick(alert_on_run_failure, dagster_instance, None, resources)
     run_id = _fail_a_run(dagster_instance)
     webhook.statuses = [500, 502, 503]
+    with pytest.raises(Exception, match="webhook failed after 3 attempts: HTTP 503") as raised:
+        _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
+    error = str(raised.value)
+    assert run_id in error and WEBHOOK_SECRET_PATH not in error and "127.0.0.1" not in error
+    retried = _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
+    assert retried.skip_message == "sent 1 alert(s) for failed runs"
+    assert len(webhook.bodies) == 4 and f"Run: `{run_id}`" in webhook.bodies[-1]["text"]
+
+
+def test_a_later_alert_that_fails_ends_the_tick_after_those_sent(dagster_instance, webhook) -> None:
+    """Nothing is lost: the cursor stops after the delivered alert, the next tick sends
+    the one that failed."""
+    resources = _resources(webhook.url)
+    start = _tick(alert_on_run_failure, dagster_instance, None, resources)
+    first, second = _fail_a_run(dagster_instance), _fail_a_run(dagster_instance)
+    webhook.statuses = [200, 500, 500, 500]
     tick = _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
-    [reaction] = tick.dagster_run_reactions
-    assert reaction.error is not None  # the daemon marks this tick FAILURE
-    error = reaction.error.to_string()
-    assert "webhook failed after 3 attempts: HTTP 503" in error and run_id in error
-    assert WEBHOOK_SECRET_PATH not in error and "127.0.0.1" not in error
-    assert len(webhook.bodies) == 3
+    assert tick.skip_message.startswith("sent 1, then ")
+    assert tick.skip_message.endswith("; retrying next tick")
+    retried = _tick(alert_on_run_failure, dagster_instance, tick.cursor, resources)
+    assert retried.skip_message == "sent 1 alert(s) for failed runs"
+    sent = [body["text"] for body in webhook.bodies]
+    assert [f"Run: `{first}`" in text for text in sent] == [True, False, False, False, False]
+    assert f"Run: `{second}`" in sent[-1] and len(sent) == 5
 
 
 def test_without_a_destination_the_run_sensor_says_so(dagster_instance) -> None:
     start = _tick(alert_on_run_failure, dagster_instance, None, _resources())
-    run_id = _fail_a_run(dagster_instance)
+    _fail_a_run(dagster_instance)
     tick = _tick(alert_on_run_failure, dagster_instance, start.cursor, _resources())
-    assert tick.skip_message == f"run {run_id} failed; {NO_DESTINATION}"
+    assert tick.skip_message == f"1 new run failure(s); {NO_DESTINATION}"
+    assert int(tick.cursor) > int(start.cursor)  # nothing piles up to flood later
 
 
 def test_a_failed_check_alerts_once(dagster_instance, webhook, sns_topic) -> None:
@@ -204,7 +225,7 @@ def test_without_a_destination_the_check_sensor_says_so(dagster_instance) -> Non
     start = _tick(alert_on_failed_check, dagster_instance, None, _resources())
     materialize([tenants], instance=dagster_instance)
     tick = _tick(alert_on_failed_check, dagster_instance, start.cursor, _resources())
-    assert tick.skip_message == NO_DESTINATION
+    assert tick.skip_message == f"3 new check evaluation(s); {NO_DESTINATION}"
     assert int(tick.cursor) > int(start.cursor)  # nothing piles up to flood later
 
 
