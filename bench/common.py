@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 
 from pms_pipelines.canonical.model import record_key
+from pms_pipelines.consumer.consume import BATCH_LIMIT
 from pms_pipelines.db.connection import url_for_database
 from pms_pipelines.db.migrate import migrate
 from pms_pipelines.stream.records import OutgoingRecord
@@ -56,7 +57,7 @@ class Sizes:
     latency_seconds: float = 60.0  # over this long
     latency_interval_s: float | None = None  # None: the local stack's default sensor interval
     e2e_records: int = 50_000  # figure 9: sandbox records (units+owners+tenants+leases)
-    batch_limit: int = 1000
+    batch_limit: int = BATCH_LIMIT  # the consumer's
 
     @classmethod
     def tiny(cls) -> Sizes:

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
+from pms_pipelines.consumer.consume import BATCH_LIMIT, ConsumeReport, consume_shard
 from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect, database_url
 from pms_pipelines.aws import kinesis_client
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pms_pipelines.consumer")
     parser.add_argument("--shard", action="append", help="shard id (repeatable); default: all")
     parser.add_argument("--max-records", type=int, default=1_000_000)
-    parser.add_argument("--batch-limit", type=int, default=1000)
+    parser.add_argument("--batch-limit", type=int, default=BATCH_LIMIT)
     args = parser.parse_args(argv)
     stream = os.environ.get("PMS_STREAM_NAME")
     if not stream:

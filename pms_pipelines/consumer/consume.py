@@ -21,6 +21,12 @@ from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.read_ahead import read_ahead
 from pms_pipelines.stream.reader import ReaderTail, ShardBatch, StartPosition, read_shard
 
+# Records per batch (one GetRecords page, one transaction). Each commit waits for a WAL
+# flush, so bigger batches load faster (measured: 2,500 against 1,000, ~9% on figure 1,
+# ~6% on figure 2); 2,500 events of ~620 bytes stay under a shard's 2 MB/s read
+# allowance, so one page does not hold back the next read (KCL asks for up to 10,000).
+BATCH_LIMIT = 2500
+
 
 @dataclass
 class ConsumeReport:
@@ -62,7 +68,7 @@ def consume_shard(
     shard_id: str,
     *,
     max_records: int = 50_000,
-    batch_limit: int = 1000,
+    batch_limit: int = BATCH_LIMIT,
     run_id: str | None = None,
     on_batch: Callable[[ConsumeReport], None] | None = None,
     before_commit: Callable[[Any, BatchResult], None] | None = None,
