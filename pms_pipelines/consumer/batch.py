@@ -43,6 +43,7 @@ class BatchResult:
     stale: int
     rejected: int
     checkpoint: str | None  # None only for an empty batch on a never-read shard
+    replay_generation: int = 0  # of the shard's checkpoint: the lake tells replays apart
 
 
 class CheckpointMoved(Exception):
@@ -98,7 +99,8 @@ def apply_batch(
             )
         counts = {name: sum(o.outcome == name for o in outcomes)
                   for name in ("loaded", "stale", "rejected")}
-        result = BatchResult(outcomes, checkpoint=current.sequence_number, **counts)
+        result = BatchResult(outcomes, checkpoint=current.sequence_number,
+                             replay_generation=current.replay_generation, **counts)
         if before_commit is not None:
             before_commit(result)  # an exception here rolls the whole batch back
     return result

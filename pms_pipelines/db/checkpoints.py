@@ -13,7 +13,8 @@ import psycopg
 
 from pms_pipelines.stream.records import sequence_order
 
-_COLUMNS = "stream_name, shard_id, sequence_number, shard_ended, updated_at, run_id"
+_COLUMNS = ("stream_name, shard_id, sequence_number, shard_ended, updated_at, run_id, "
+            "replay_generation")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ShardCheckpoint:
     shard_ended: bool
     updated_at: datetime
     run_id: str | None
+    replay_generation: int  # times the checkpoint was moved back for a replay
 
 
 class CheckpointBackwards(ValueError):
@@ -114,7 +116,8 @@ def rewind_checkpoint(
         return None
     row = conn.execute(
         "UPDATE ingest.checkpoint SET sequence_number = %s, shard_ended = false, "
-        "last_arrival_at = %s, run_id = %s, updated_at = now() "
+        "last_arrival_at = %s, run_id = %s, updated_at = now(), "
+        "replay_generation = replay_generation + 1 "
         f"WHERE stream_name = %s AND shard_id = %s RETURNING {_COLUMNS}",
         (sequence_number, last_arrival_at, run_id, stream, shard_id),
     ).fetchone()

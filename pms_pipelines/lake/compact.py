@@ -3,10 +3,12 @@
 A day is the day the consumer handled the event (`consumed_at`), not the day Firehose
 wrote the object: a line consumed at 23:59 may land in the next day's object, so the
 next `late_days` days are read too and filtered. Each stream record's handling is kept
-once, keyed by (shard, sequence number, event id, outcome): a batch sent again after a
-crash before its commit, or a Firehose retry, adds nothing. (Not by event id alone: the
-id comes from the content, so an unchanged record pulled again keeps it, and each pull
-is a fact worth keeping.) Every entity's file is written, empty or not, with a single
+once, keyed by (shard, sequence number, event id, outcome, replay generation): a batch
+sent again after a crash before its commit, or a Firehose retry, adds nothing, while a
+replay (the checkpoint moved back, which bumps the shard's generation) handles the
+records again as new facts, as the consumer's counts do. (Not by event id alone: the id
+comes from the content, so an unchanged record pulled again keeps it, and each pull is a
+fact worth keeping.) Every entity's file is written, empty or not, with a single
 PUT, so a re-run replaces the whole day and readers never see half of it.
 """
 
@@ -79,7 +81,8 @@ def compact_day(
                 report.unknown_entity += 1
                 continue
             report.late_lines += offset > 0
-            dedup = (row["shard_id"], row["sequence_number"], row["event_id"], row["outcome"])
+            dedup = (row["shard_id"], row["sequence_number"], row["event_id"], row["outcome"],
+                     row["replay_generation"])
             kept = chosen.get(dedup)
             if kept is not None:
                 report.duplicates += 1

@@ -1,7 +1,8 @@
 """The lake's raw record: one newline-terminated JSON line per event the consumer handled.
 
 A line says what the consumer did (`outcome`, and `reason` when rejected), where the event
-came from (stream, shard, sequence number), which run handled it and when. A loaded or
+came from (stream, shard, sequence number), which run handled it and when, and the
+shard's replay generation (how many times its checkpoint had been moved back). A loaded or
 stale event carries the canonical event; a rejected one carries its original bytes in
 base64, cut short if the line would pass Firehose's record limit.
 """
@@ -29,13 +30,15 @@ def handled_lines(
 ) -> list[bytes]:
     """One line per outcome of the batch, in shard order."""
     return [
-        handled_line(outcome, stream=stream, run_id=run_id, consumed_at=consumed_at)
+        handled_line(outcome, stream=stream, run_id=run_id, consumed_at=consumed_at,
+                     replay_generation=result.replay_generation)
         for outcome in result.outcomes
     ]
 
 
 def handled_line(
-    outcome: Outcome, *, stream: str, run_id: str | None, consumed_at: datetime
+    outcome: Outcome, *, stream: str, run_id: str | None, consumed_at: datetime,
+    replay_generation: int = 0,
 ) -> bytes:
     record = outcome.record
     line: dict[str, Any] = {
@@ -43,6 +46,7 @@ def handled_line(
         "stream": stream,
         "shard_id": record.shard_id,
         "sequence_number": record.sequence_number,
+        "replay_generation": replay_generation,
         "run_id": run_id,
         "consumed_at": consumed_at.isoformat(),
         "outcome": outcome.outcome,

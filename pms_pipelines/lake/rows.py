@@ -27,6 +27,7 @@ def lake_row(line: dict[str, Any], mask_key: bytes) -> dict[str, Any] | None:
             "stream": str(line["stream"]),
             "shard_id": str(line["shard_id"]),
             "sequence_number": str(line["sequence_number"]),
+            "replay_generation": int(line.get("replay_generation") or 0),
             "run_id": line.get("run_id"),
             "consumed_at": consumed_at,
             "raw_size": int(line.get("raw_size") or 0),

@@ -34,6 +34,7 @@ LAKE_SCHEMA = pa.schema([
     pa.field("run_id", pa.string()),
     pa.field("consumed_at", _TIME, nullable=False),
     pa.field("raw_size", pa.int64(), nullable=False),
+    pa.field("replay_generation", pa.int64(), nullable=False),
 ])
 COLUMNS: tuple[str, ...] = tuple(LAKE_SCHEMA.names)
 
