@@ -22,9 +22,10 @@ from pms_pipelines.read_ahead import read_ahead
 from pms_pipelines.stream.reader import ReaderTail, ShardBatch, StartPosition, read_shard
 
 # Records per batch (one GetRecords page, one transaction). Each commit waits for a WAL
-# flush, so bigger batches load faster (measured: 2,500 against 1,000, ~9% on figure 1,
-# ~6% on figure 2); 2,500 events of ~620 bytes stay under a shard's 2 MB/s read
-# allowance, so one page does not hold back the next read (KCL asks for up to 10,000).
+# flush, so bigger batches load faster (measured against 1,000: the loader ~9% faster,
+# the 4-shard consumer ~7%; docs/benchmarks.md); 2,500 events of ~620 bytes stay under a
+# shard's 2 MB/s read allowance, so one page does not hold back the next read (KCL asks
+# for up to 10,000).
 BATCH_LIMIT = 2500
 
 
