@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import HeaderKeys
+from pms_pipelines.integrations.kit.declared import unique
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
@@ -110,16 +111,15 @@ class BuildiumClient(RestClient):
 
     def _rents_since(self, since: datetime) -> Iterator[dict[str, Any]]:
         """Rents changed since `since`, in windows of at most `RENT_RANGE`, the last one
-        open-ended. Both ends are inclusive, so a rent stamped on an edge is yielded once."""
-        start, seen = since, set()
-        while datetime.now(timezone.utc) - start > RENT_RANGE:
-            end = start + RENT_RANGE
-            for rent in self._read(RENTS, start, [("lastupdatedto", iso_seconds(end))]):
-                if rent.get("Id") not in seen:
-                    seen.add(rent.get("Id"))
-                    yield rent
-            start = end
-        yield from (rent for rent in self._read(RENTS, start) if rent.get("Id") not in seen)
+        open-ended. Both ends are inclusive, so a rent stamped on an edge is read twice
+        and yielded once."""
+        now = datetime.now(timezone.utc)
+        starts = [since]
+        while now - starts[-1] > RENT_RANGE:
+            starts.append(starts[-1] + RENT_RANGE)
+        closed = [self._read(RENTS, start, [("lastupdatedto", iso_seconds(end))])
+                  for start, end in zip(starts, starts[1:])]
+        return unique(*closed, self._read(RENTS, starts[-1]))
 
     def _by_ids(
         self, resource: Resource, name: str, ids: Iterable[int] | None, since: datetime | None
