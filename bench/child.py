@@ -134,6 +134,8 @@ def own_peak_rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pms_pipelines.consumer.consume import BATCH_LIMIT
+
     parser = argparse.ArgumentParser(prog="python -m bench.child")
     parser.add_argument("mode", choices=("consume", "drain", "pull", "consume-until"))
     parser.add_argument("--stream", required=True)
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--agencies")
     parser.add_argument("--until")
     parser.add_argument("--max-records", type=int, default=10_000_000)
-    parser.add_argument("--batch-limit", type=int, default=1000)
+    parser.add_argument("--batch-limit", type=int, default=BATCH_LIMIT)
     args = parser.parse_args(argv)
     result = {"consume": _consume, "drain": _drain, "pull": _pull,
               "consume-until": _consume_until}[args.mode](args)
