@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-events", type=int,
                         help="events of the big memory run (default 1000000; baseline = /10)")
     parser.add_argument("--e2e-records", type=int, help="sandbox records of figure 9")
+    parser.add_argument("--batch-limit", type=int,
+                        help="records per consumer batch in figures 1, 2 and 4 (default: "
+                             "the consumer's BATCH_LIMIT), to compare batch sizes")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "latest.json")
     args = parser.parse_args(argv)
     sizes = Sizes.tiny() if args.tiny else Sizes()
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                        memory_baseline_events=max(1, args.memory_events // 10))
     if args.e2e_records:
         changes["e2e_records"] = args.e2e_records
+    if args.batch_limit:
+        changes["batch_limit"] = args.batch_limit
     sizes = dataclasses.replace(sizes, **changes)
     only = args.only.split(",") if args.only else None
     report = run_all(sizes, only, say=lambda line: print(line, file=sys.stderr, flush=True),

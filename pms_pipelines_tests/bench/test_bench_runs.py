@@ -70,3 +70,14 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
     assert [line.split("|")[1].strip() for line in lines[2:]] == EXPECTED
     assert report["table"] in stdout
     assert report["machine"]["nproc"] >= 1 and report["sizes"]["loader_events"] == 600
+
+
+def test_the_batch_size_can_be_chosen(tmp_path: Path) -> None:
+    """`--batch-limit` (to compare batch sizes) reaches the loader figure."""
+    out = tmp_path / "batch.json"
+    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--only", "1",
+                           "--batch-limit", "50", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    [figure] = json.loads(out.read_text())["figures"]
+    assert figure["details"]["batch_limit"] == 50 and figure["error"] is None
