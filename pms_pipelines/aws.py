@@ -8,14 +8,23 @@ Timestamps sent as epoch seconds (every record's `ApproximateArrivalTimestamp` i
 GetRecords answer) become UTC datetimes directly: botocore's default parser tries the
 local timezone through dateutil first, a third of the consumer's reading CPU. The same
 instant either way; text timestamps keep botocore's parser.
+
+A GetRecords answer's `Records` are read straight from its JSON (orjson, base64 `Data`,
+epoch-second timestamps) in a `before-parse` hook, botocore's documented way to hand it
+parts of an answer already parsed; botocore parses the rest (iterator, lag, child
+shards). botocore's generic shape walker spent about half of a consumer's reading CPU on
+the records. Anything unexpected (an error status, another shape) is left to botocore.
 """
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from datetime import datetime, timezone
 from typing import Any
 
 import boto3
+import orjson
 import botocore.session
 from botocore.config import Config
 from botocore.utils import parse_timestamp
@@ -45,4 +54,39 @@ def _parse_timestamp(value: Any) -> datetime:
 
 
 def kinesis_client(region: str | None = None) -> Any:
-    return aws_client("kinesis", region)
+    client = aws_client("kinesis", region)
+    client.meta.events.register("before-parse.kinesis.GetRecords", _parse_records)
+    return client
+
+
+_RECORD_STRINGS = ("SequenceNumber", "PartitionKey", "EncryptionType")
+
+
+def _parse_records(response_dict: dict[str, Any],
+                   customized_response_dict: dict[str, Any], **_: Any) -> None:
+    """Parse a successful GetRecords answer's `Records` as botocore would, and give
+    botocore the answer without them."""
+    if response_dict.get("status_code") != 200:
+        return
+    try:
+        answer = orjson.loads(response_dict["body"])
+        records = [_record(raw) for raw in answer.pop("Records")]
+    except (orjson.JSONDecodeError, binascii.Error, TypeError, KeyError, ValueError,
+            AttributeError, OverflowError, OSError):
+        return  # botocore parses the whole answer (and names what is wrong)
+    response_dict["body"] = orjson.dumps(answer)
+    customized_response_dict["Records"] = records
+
+
+def _record(raw: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {"Data": b64decode(raw["Data"])}
+    for name, value in raw.items():
+        if name in _RECORD_STRINGS:
+            if not isinstance(value, str):
+                raise TypeError(name)
+            record[name] = value
+        elif name == "ApproximateArrivalTimestamp":
+            record[name] = _parse_timestamp(value)
+        elif name != "Data":
+            raise KeyError(name)  # a member this parser does not know
+    return record
