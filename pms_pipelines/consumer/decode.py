@@ -12,7 +12,7 @@ from decimal import Decimal
 import orjson
 from pydantic import ValidationError
 
-from pms_pipelines.canonical.model import RECORD_TYPES, SCHEMA_V1, Event
+from pms_pipelines.canonical.model import RECORD_TYPES, SCHEMA_V1, Event, event_from_json
 
 MAX_EVENT_BYTES = 1024 * 1024  # the Kinesis record limit; anything larger was not ours
 MAX_REASON_CHARS = 500
@@ -38,7 +38,7 @@ def decode_event(raw: bytes) -> Event:
     # pydantic's own JSON parser. Whatever it refuses goes the path below, which names
     # the reason.
     try:
-        event = Event.model_validate(orjson.loads(raw))
+        event = event_from_json(orjson.loads(raw))
     except (orjson.JSONDecodeError, ValidationError):
         pass
     else:

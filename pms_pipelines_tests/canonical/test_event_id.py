@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from pms_pipelines.canonical.model import (
     RECORD_TYPES,
@@ -17,6 +18,7 @@ from pms_pipelines.canonical.model import (
     Landlord,
     Property,
     Tenancy,
+    event_from_json,
     event_id_for,
     record_key,
 )
@@ -89,3 +91,62 @@ def test_no_record_has_a_float_field() -> None:
 
     for name, record_type in RECORD_TYPES.items():
         assert floats(record_type.__pydantic_core_schema__) == [], name
+
+
+def _document(data: dict | None, event_id: str) -> dict:
+    return {"schema": "pms.event/v1", "event_id": event_id,
+            "op": "delete" if data is None else "upsert", "entity": "tenant",
+            "source": "buildium", "agency_id": "a1", "source_id": "t1", "version": 1,
+            "observed_at": "2026-01-01T00:00:00Z", "data": data}
+
+
+def _id(data: dict | None) -> str:
+    model = None if data is None else RECORD_TYPES["tenant"].model_validate(data)
+    return event_id_for("buildium", "a1", "tenant", "t1", "delete" if data is None else
+                        "upsert", model)
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+def test_event_from_json_takes_the_ids_our_producers_write(text: str) -> None:
+    data = {"first_name": text, "last_name": None, "date_of_birth": "1990-02-03",
+            "contact": {"email": None, "phone": "+44"}}
+    event = event_from_json(json.loads(json.dumps(_document(data, _id(data)))))
+    assert event.data.first_name == text
+    assert event_from_json(_document(None, _id(None))).op == "delete"
+
+
+def test_event_from_json_checks_the_record_when_the_sent_data_is_not_its_dump() -> None:
+    # Sent without its defaults and with a NUL the model drops: the id of the record.
+    sent = {"first_name": "Ann\x00"}
+    event = event_from_json(_document(sent, _id({"first_name": "Ann"})))
+    assert event.data.first_name == "Ann"
+
+
+@pytest.mark.parametrize("document", [
+    _document({"first_name": "Ann"}, _id({"first_name": "Bob"})),
+    _document({"first_name": "Ann"}, _id(None)),
+    {**_document({"first_name": "Ann"}, _id({"first_name": "Ann"})), "source_id": "t2"},
+])
+def test_event_from_json_refuses_an_id_of_other_content(document: dict) -> None:
+    with pytest.raises(ValidationError, match="event_id does not match"):
+        event_from_json(document)
+
+
+def test_event_from_json_takes_python_objects_too() -> None:
+    # Not JSON after all (a model where JSON has an object): the record's dump decides.
+    record = RECORD_TYPES["tenant"].model_validate({"first_name": "Ann"})
+    assert event_from_json(_document(record, _id({"first_name": "Ann"}))).data == record
+
+
+def test_event_from_json_hashes_what_was_sent_before_dumping_the_record(monkeypatch) -> None:
+    data = {"first_name": "Ann", "last_name": None, "date_of_birth": None,
+            "contact": {"email": None, "phone": None}}
+    document = _document(data, _id(data))
+
+    def no_dump(*args, **kwargs):
+        raise RuntimeError("dumped the record")
+
+    monkeypatch.setattr(RECORD_TYPES["tenant"], "model_dump", no_dump)
+    assert event_from_json(document).data.first_name == "Ann"
+    with pytest.raises(RuntimeError, match="dumped"):
+        event_from_json({**document, "data": {"first_name": "Ann"}})
