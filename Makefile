@@ -62,7 +62,7 @@ reliability-report: $(STAMP) kinesalite  ## run the fault, bad-input and securit
 demo: $(STAMP)  ## headless: pull every agency, consume, print row counts, tear down
 	$(PY) -m pms_pipelines.local_stack demo
 
-bench: $(STAMP) $(BENCH_STAMP)  ## the nine benchmarks of docs/benchmarks.md at full size (~10 min on 2 cores)
+bench: $(STAMP) $(BENCH_STAMP)  ## the nine benchmarks of docs/benchmarks.md at full size, throughput figures x3 (~15 min on 2 cores)
 	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)

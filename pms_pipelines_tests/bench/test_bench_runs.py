@@ -81,3 +81,17 @@ def test_the_batch_size_can_be_chosen(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     [figure] = json.loads(out.read_text())["figures"]
     assert figure["details"]["batch_limit"] == 50 and figure["error"] is None
+
+
+def test_throughput_figures_report_the_median_run(tmp_path: Path) -> None:
+    """`--repeat` runs a throughput figure several times and reports the median run."""
+    out = tmp_path / "repeat.json"
+    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--only", "1,6",
+                           "--repeat", "3", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    loader, incremental = json.loads(out.read_text())["figures"]
+    ratios = loader["details"]["run_ratios"]
+    assert len(ratios) == 3 and loader["ratio"] == sorted(ratios)[1]
+    assert loader["how"].endswith("median of 3 runs")
+    assert "run_ratios" not in incremental["details"]  # a count: run once
