@@ -18,6 +18,8 @@ _ADDRESS_FIELDS = (
 ADDRESS_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (f"address_{name}", "text") for name in _ADDRESS_FIELDS
 )
+_ADDRESS_KEYS = tuple(zip((column for column, _ in ADDRESS_COLUMNS), _ADDRESS_FIELDS))
+_NO_ADDRESS = dict.fromkeys(column for column, _ in ADDRESS_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,9 @@ class TableLayout:
 
 
 def _address(address: Address | None) -> dict[str, Any]:
-    return {
-        f"address_{name}": None if address is None else getattr(address, name)
-        for name in _ADDRESS_FIELDS
-    }
+    if address is None:
+        return _NO_ADDRESS
+    return {column: getattr(address, name) for column, name in _ADDRESS_KEYS}
 
 
 def _property(p: Property) -> dict[str, Any]:
