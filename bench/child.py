@@ -6,7 +6,8 @@ process, as a Dagster run does, and read that process's own peak RSS.
     python -m bench.child pull --stream S --base-url URL --agencies FILE.json
     python -m bench.child consume-until --stream S --until FILE (a thread per shard)
 
-Prints one JSON line: records, start and end (time.time()), peak_rss_mb.
+Prints one JSON line: records, start and end (time.time()), peak_rss_mb; consume and
+drain also cpu_s, the process' CPU seconds between start and end (all its threads).
 
 peak_rss_mb is the process' own high-water mark, `VmHWM` of /proc/self/status, not
 `getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries the parent's high-water mark across
@@ -31,12 +32,12 @@ def _consume(args: argparse.Namespace) -> dict:
 
     kinesis = kinesis_client()
     with connect(database_url(), application_name="bench-consume") as conn:
-        start = time.time()
+        start, cpu = time.time(), time.process_time()
         report = consume_shard(kinesis, conn, args.stream, args.shard,
                                max_records=args.max_records, batch_limit=args.batch_limit)
-        end = time.time()
+        end, cpu_s = time.time(), time.process_time() - cpu
     return {"records": report.records, "loaded": report.loaded, "rejected": report.rejected,
-            "start": start, "end": end}
+            "start": start, "end": end, "cpu_s": cpu_s}
 
 
 def _drain(args: argparse.Namespace) -> dict:
@@ -44,7 +45,7 @@ def _drain(args: argparse.Namespace) -> dict:
     import boto3
 
     kinesis = boto3.client("kinesis")
-    start = time.time()
+    start, cpu = time.time(), time.process_time()
     iterator = kinesis.get_shard_iterator(StreamName=args.stream, ShardId=args.shard,
                                           ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     records = 0
@@ -54,7 +55,8 @@ def _drain(args: argparse.Namespace) -> dict:
         if not response["Records"] and response.get("MillisBehindLatest", 0) == 0:
             break
         iterator = response.get("NextShardIterator")
-    return {"records": records, "start": start, "end": time.time()}
+    return {"records": records, "start": start, "end": time.time(),
+            "cpu_s": time.process_time() - cpu}
 
 
 def _pull(args: argparse.Namespace) -> dict:

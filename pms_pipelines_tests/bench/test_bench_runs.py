@@ -52,6 +52,7 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
         assert math.isclose(figures[number]["baseline"], d["events"] / d["baseline_s"])
     assert math.isclose(figures["2"]["ours"], details["2"]["consumed"] / details["2"]["ours_s"])
     assert details["2"]["consumed"] == details["2"]["drained"] == details["2"]["events"]
+    assert details["2"]["cpu_us_per_event"] > 0 and details["2"]["baseline_cpu_us_per_event"] > 0
     assert figures["4"]["ours"] == details["4"]["big"]["peak_rss_mb"]
     assert figures["4"]["baseline"] == details["4"]["small"]["peak_rss_mb"]
     assert math.isclose(figures["5"]["ours"],
