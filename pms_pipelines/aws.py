@@ -12,8 +12,9 @@ instant either way; text timestamps keep botocore's parser.
 A GetRecords answer's `Records` are read straight from its JSON (orjson, base64 `Data`,
 epoch-second timestamps) in a `before-parse` hook, botocore's documented way to hand it
 parts of an answer already parsed; botocore parses the rest (iterator, lag, child
-shards). botocore's generic shape walker spent about half of a consumer's reading CPU on
-the records. Anything unexpected (an error status, another shape) is left to botocore.
+shards). On a 2,500-record answer botocore's generic shape walker took 8.0 µs a record
+(with the timestamps above), this 4.7. Anything unexpected (an error status, another
+shape) is left to botocore.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import boto3
-import orjson
 import botocore.session
+import orjson
 from botocore.config import Config
 from botocore.utils import parse_timestamp
 
@@ -72,7 +73,7 @@ def _parse_records(response_dict: dict[str, Any],
         answer = orjson.loads(response_dict["body"])
         records = [_record(raw) for raw in answer.pop("Records")]
     except (orjson.JSONDecodeError, binascii.Error, TypeError, KeyError, ValueError,
-            AttributeError, OverflowError, OSError):
+            AttributeError, OverflowError, OSError):  # the last two: a timestamp out of range
         return  # botocore parses the whole answer (and names what is wrong)
     response_dict["body"] = orjson.dumps(answer)
     customized_response_dict["Records"] = records
