@@ -28,6 +28,7 @@ from pms_pipelines.db import watermarks
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, ReauthorisationRequired
+from pms_pipelines.integrations.kit.auth import forget_tokens
 from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines_tests.reliability import figures
@@ -169,6 +170,7 @@ def test_propertyme_refresh_answer_lost_asks_to_reauthorise(
                                    rate_limit_per_s=None)
 
     def pull(agency_id: str, *, full: bool = False) -> Any:
+        forget_tokens()  # each pull is a run: a new process, no access token yet
         with connect(db_url) as conn:
             return pull_and_publish(
                 integration, agency_id=agency_id, entity=entity, base_url=sandbox.base_url,

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-from pms_pipelines.integrations.kit.auth import OAuthToken
+from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
 from pms_pipelines.integrations.kit.errors import PmsApiError, ReauthorisationRequired
 from pms_pipelines.integrations.kit.http import (
     ApiSender, RetryPolicy, default_error_message, shared_bucket,
@@ -116,6 +116,11 @@ class RotatingRefreshToken:
                 token = _ROTATED[(self.url, self.client_id, token)]
         return token
 
+    def key(self, _credentials: Mapping[str, str]) -> str:
+        """Names this agency's grant as it stands (its newest refresh token), so a later
+        client of the same agency in this process reuses the access token it holds."""
+        return grant_key(self.url, self.client_id, self.client_secret, self._latest(self.current))
+
     def form(self, _credentials: Mapping[str, str]) -> dict[str, str]:
         self.sent = self._latest(self.current)
         return {"grant_type": "refresh_token", "refresh_token": self.sent,
@@ -155,7 +160,7 @@ class PropertyMeClient(RestClient):
         sender = ApiSender(base_url, {}, secrets=(grant.client_secret, grant.current),
                            policy=policy, limiter=limiter, error_message=error_message)
         auth = OAuthToken(token_url=token_url, form=grant.form, on_token=grant.on_token,
-                          refused=grant.refused)
+                          refused=grant.refused, cache_key=grant.key)
         super().__init__(base_url, auth, credentials, policy=policy, progress=progress,
                          sender=sender)
 

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from pms_pipelines.integrations.kit.auth import OAuthToken
+from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
 from pms_pipelines.integrations.kit.http import (
     ApiSender, RetryPolicy, default_error_message, shared_bucket,
 )
@@ -76,13 +76,16 @@ LIVE_FILTER: dict[str, tuple[str, str, str]] = {
 }
 
 
-def reapit_auth() -> OAuthToken:
+def reapit_auth(base_url: str) -> OAuthToken:
+    """The token is the application's, whichever customer it reads: one per process while
+    it lasts (`expires_in`), shared by every client of the same application."""
     return OAuthToken(
         token_url=token_url,
         form=lambda c: {"client_id": c["client_id"], "grant_type": "client_credentials"},
         basic_auth_fields=("client_id", "client_secret"),
         header_fields={"reapit-customer": "customer_id"},
         static={"api-version": API_VERSION},
+        cache_key=lambda c: grant_key(token_url(base_url), c["client_id"], c["client_secret"]),
     )
 
 
@@ -98,7 +101,7 @@ class ReapitClient(RestClient):
         # The limit is per application (client id).
         limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
         super().__init__(
-            base_url, reapit_auth(), credentials, policy=policy, progress=progress,
+            base_url, reapit_auth(base_url), credentials, policy=policy, progress=progress,
             sender=ApiSender(base_url, {}, policy=policy, error_message=error_message,
                              limiter=limiter),
         )

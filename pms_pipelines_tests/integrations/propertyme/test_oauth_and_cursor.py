@@ -114,3 +114,23 @@ def test_archived_lots_page_until_a_short_page(sandbox, monkeypatch) -> None:
     assert len(archived) == len({a["Id"] for a in archived}) == 5
     assert len(pages) == 3  # 2 + 2 + 1: no total, the short page is the last
     assert list(client.archived_lots(datetime.now(timezone.utc) + timedelta(seconds=5))) == []
+
+
+def test_an_agency_s_clients_share_one_access_token(sandbox) -> None:
+    running, creds = sandbox
+    saved: list[str] = []
+    for _ in range(3):  # a run's entity pulls, one client each
+        client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None,
+                                  save_credentials=lambda c: saved.append(c["refresh_token"]))
+        assert list(client.lots())
+    assert len(saved) == 1  # one refresh, so one rotation, for the three
+
+
+def test_agencies_of_one_application_keep_their_own_tokens() -> None:
+    # One application connects many agencies, each with its own refresh token (the
+    # sandbox gives each agency its own client id, so this is checked on the grants).
+    app = {"client_id": "c", "client_secret": "s"}
+    grants = [pme_client.RotatingRefreshToken({**app, "refresh_token": r}, "u", None)
+              for r in ("r1", "r2", "r1")]
+    keys = [grant.key({}) for grant in grants]
+    assert keys[0] != keys[1] and keys[0] == keys[2]

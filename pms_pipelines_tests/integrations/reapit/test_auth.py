@@ -55,13 +55,38 @@ def test_a_token_expiring_mid_pull_is_renewed_once(sandbox: RunningSandbox) -> N
 
 
 def test_a_token_is_reused_until_it_expires(sandbox: RunningSandbox) -> None:
+    def pull_every_entity(customer: str) -> None:
+        for entity in ("property", "landlord", "tenant", "tenancy"):
+            req = request(sandbox, customer, entity)
+            client = ReapitClient(req.base_url, req.credentials, page_size=10, policy=FAST)
+            list(pull_with(client, req))
+
     before = sandbox.state.token_requests
-    for entity in ("property", "landlord", "tenant", "tenancy"):
-        req = request(sandbox, "NTH", entity)
-        client = ReapitClient(req.base_url, req.credentials, page_size=10, policy=FAST)
-        list(pull_with(client, req))
-    # One token per client (one per entity pull), however many pages each read.
-    assert sandbox.state.token_requests - before == 4
+    # A run's four entity pulls, one client each, many pages: one token, the
+    # application's, which the next customer's pulls reuse too.
+    pull_every_entity("NTH")
+    pull_every_entity("STH")
+    assert sandbox.state.token_requests - before == 1
+    # Refused once expired (401): a new one, shared from then on.
+    assert sandbox.expire_tokens() >= 1
+    pull_every_entity("NTH")
+    assert sandbox.state.token_requests - before == 2
+
+
+def test_a_token_is_not_shared_with_another_secret_or_address(sandbox: RunningSandbox) -> None:
+    list(pull(request(sandbox, "NTH")))
+    # Same application id, another secret: asked for (and refused), never reused.
+    with pytest.raises(PmsApiError) as raised:
+        list(pull(request(sandbox, "NTH", client_secret=secrets.token_urlsafe(16))))
+    assert raised.value.status == 400 and raised.value.path.endswith("/token")
+    other = start_sandbox([{"agency_id": "north", **APP, "customer_id": "NTH", "units": 3}],
+                          rate_limit_per_s=None)
+    try:
+        req = request(other, "NTH")
+        assert [e for e in pull(req) if isinstance(e, Event)]
+        assert other.state.token_requests == 1
+    finally:
+        other.stop()
 
 
 def test_the_customer_header_picks_the_agency(sandbox: RunningSandbox) -> None:
