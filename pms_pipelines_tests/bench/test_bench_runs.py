@@ -61,6 +61,8 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
     assert set(counts) == {"buildium", "propertyme", "propertyware", "reapit"}
     assert figures["6"]["ours"] == max(n for per in counts.values() for v in per.values()
                                        for n in v) >= 1
+    assert details["6"]["per_agency_run"]["buildium"] == sum(
+        v[0] for v in counts["buildium"].values())
     assert figures["7a"]["ours"] == max(
         details["7a"]["idle_calls"] + details["7a"]["busy_calls"]
         + details["7a"]["after_runs_calls"]) / details["7a"]["shards"]
