@@ -62,17 +62,17 @@ def _apply_chosen(conn: psycopg.Connection, events: Sequence[Event],
         # Key order makes concurrent batches lock rows in the same order: no deadlocks
         # (a freshly filled temp table is read back in the order it was written).
         mine.sort(key=lambda i: keys[i][1])
-        upserts = [events[i] for i in mine if events[i].op == "upsert"]
-        deletes = [events[i] for i in mine if events[i].op == "delete"]
         won: dict[Key, bool] = {}
-        for applied, apply in ((upserts, _upsert), (deletes, _delete)):
+        for op, apply in (("upsert", _upsert), ("delete", _delete)):
+            applied = [i for i in mine if events[i].op == op]
             if not applied:
                 continue
-            won_here = apply(conn, layout, applied)
+            won_here = apply(conn, layout, [events[i] for i in applied])
             won |= won_here
             if layout.link is not None:
-                _replace_links(conn, layout.link, [e for e in applied if _key(e) in won_here],
-                               won_here)
+                winners = [i for i in applied if keys[i][1] in won_here]
+                _replace_links(conn, layout.link, [events[i] for i in winners],
+                               all_new=all(won_here[keys[i][1]] for i in winners))
         loaded.update(i for i in mine if keys[i][1] in won)
     return loaded
 
@@ -184,15 +184,15 @@ def _delete(conn: psycopg.Connection, layout: TableLayout,
     return _returned(conn.execute(sql))
 
 
-def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event],
-                   inserted: dict[Key, bool]) -> None:
+def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event], *,
+                   all_new: bool) -> None:
     """Drop the links of `owners` and insert those their upserts carry (none for deletes).
 
     Each owner stages its members, or one row with no member when it has none, so one
     staged table names both the links to drop and those to insert. An owner whose row
     was just inserted has none to drop (links are written only with their owner's row,
     and rows are never removed: a delete keeps a tombstone), so when every owner is new
-    (a first load) the batch skips the drop, a join over the whole link table."""
+    (`all_new`: a first load) the batch skips the drop, a join over the whole link table."""
     if not owners:
         return
     rows = []
@@ -204,7 +204,7 @@ def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event],
                     for position, member in enumerate(members))
     stage = _copy(conn, link.table, _MEMBER_COLUMNS, rows)
     drop = ""
-    if not all(inserted[_key(e)] for e in owners):
+    if not all_new:
         drop = (f"DELETE FROM {link.table} l USING (SELECT DISTINCT source, agency_id, owner "
                 f"FROM {stage}) r WHERE l.source = r.source AND l.agency_id = r.agency_id "
                 f"AND l.{link.owner_column} = r.owner; ")
