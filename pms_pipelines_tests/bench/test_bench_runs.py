@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = ["1", "2", "3", "4", "5", "6", "7a", "7b", "8", "9"]
 
 
-def _run_tiny(out: Path) -> tuple[dict, str]:
-    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--out", str(out)],
+def _run_tiny(out: Path, *options: str) -> tuple[dict, str]:
+    """`python -m bench --tiny` with `options`: its report and what it printed."""
+    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", *options,
+                           "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text()), proc.stdout
@@ -80,23 +82,15 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
 
 def test_the_batch_size_can_be_chosen(tmp_path: Path) -> None:
     """`--batch-limit` (to compare batch sizes) reaches the loader figure."""
-    out = tmp_path / "batch.json"
-    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--only", "1",
-                           "--batch-limit", "50", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    [figure] = json.loads(out.read_text())["figures"]
+    report, _ = _run_tiny(tmp_path / "batch.json", "--only", "1", "--batch-limit", "50")
+    [figure] = report["figures"]
     assert figure["details"]["batch_limit"] == 50 and figure["error"] is None
 
 
 def test_throughput_figures_report_the_median_run(tmp_path: Path) -> None:
     """`--repeat` runs a throughput figure several times and reports the median run."""
-    out = tmp_path / "repeat.json"
-    proc = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--only", "1,6",
-                           "--repeat", "3", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    loader, incremental = json.loads(out.read_text())["figures"]
+    report, _ = _run_tiny(tmp_path / "repeat.json", "--only", "1,6", "--repeat", "3")
+    loader, incremental = report["figures"]
     ratios = loader["details"]["run_ratios"]
     assert len(ratios) == 3 and loader["ratio"] == sorted(ratios)[1]
     assert loader["how"].endswith("median of 3 runs")
