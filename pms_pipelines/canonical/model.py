@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Annotated, Literal, Union
@@ -31,6 +31,12 @@ import orjson
 from pms_pipelines.canonical.currencies import ISO_4217
 
 SCHEMA_V1 = "pms.event/v1"
+# How far a producer's clock may run ahead: a version may exceed its own `observed_at`
+# (in µs) by this much, and the consumer refuses an event observed this much after it
+# arrived on the stream. A version from the future would make every real later update
+# of its record look stale; one beyond `bigint` cannot be stored at all.
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_VERSION = 2**63 - 1  # Postgres bigint
 
 Entity = Literal["property", "landlord", "tenant", "tenancy"]
 ENTITIES: tuple[str, ...] = ("property", "landlord", "tenant", "tenancy")
@@ -166,7 +172,12 @@ class Event(BaseModel):
     source: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
     agency_id: Key
     source_id: Key
-    version: Annotated[int, Field(ge=0)]
+    # Strict: a JSON number only (no "12", true or 1.0), from 0 to bigint's maximum.
+    version: Annotated[int, Field(
+        strict=True, ge=0, le=MAX_VERSION,
+        description="Grows with each newer observation of the key (ours: observed_at in "
+                    "µs since the epoch); at most observed_at, in µs, plus "
+                    f"{CLOCK_SKEW.total_seconds() / 60:.0f} minutes of clock skew")]
     observed_at: datetime
     source_updated_at: datetime | None = None
     data: CanonicalRecord | None = None
@@ -196,6 +207,10 @@ class Event(BaseModel):
             moment = getattr(self, name)
             if moment is not None and moment.tzinfo is None:
                 raise ValueError(f"{name} must carry a timezone")
+        if self.version - _CLOCK_SKEW_US > version_at(self.observed_at):
+            raise ValueError(
+                f"version is more than {CLOCK_SKEW.total_seconds():.0f} s (the clock skew "
+                "allowed) after observed_at: a version from the future would freeze its record")
         context = info.context or {}
         if context.get("event_id_from") is _MAKE_EVENT:
             return self  # make_event computed the id from these very fields
@@ -324,6 +339,14 @@ _MAKE_EVENT = object()
 
 
 def version_at(moment: datetime) -> int:
-    """Microseconds since the epoch: grows with every newer observation of a record."""
-    delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    """Microseconds since the epoch: grows with every newer observation of a record.
+
+    An aware moment is subtracted as it is (no conversion that could pass year 9999)."""
+    if moment.tzinfo is None:
+        moment = moment.astimezone(timezone.utc)
+    delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CLOCK_SKEW_US = version_at(_EPOCH + CLOCK_SKEW)

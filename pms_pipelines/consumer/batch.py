@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -60,8 +60,12 @@ def apply_batch(
     shard_ended: bool = False,
     run_id: str | None = None,
     before_commit: Callable[[BatchResult], None] | None = None,
+    refused: Mapping[str, str] | None = None,
 ) -> BatchResult:
-    """Apply `records` (in shard order, after `expected_checkpoint`) and commit."""
+    """Apply `records` (in shard order, after `expected_checkpoint`) and commit.
+
+    `refused` maps sequence numbers to a reason: those records are dead-lettered with it
+    without being decoded (a record isolated because applying it failed; see isolate.py)."""
     if conn.info.transaction_status != TransactionStatus.IDLE:
         # Inside an open transaction ours would be a savepoint and commit nothing.
         raise RuntimeError("apply_batch needs a connection with no transaction in progress")
@@ -75,8 +79,11 @@ def apply_batch(
             )
         decoded: list[Event | InvalidEvent] = []
         for record in records:
+            if refused and record.sequence_number in refused:
+                decoded.append(InvalidEvent(refused[record.sequence_number]))
+                continue
             try:
-                decoded.append(decode_event(record.data))
+                decoded.append(decode_event(record.data, record.arrived_at))
             except InvalidEvent as err:
                 decoded.append(err)
         store_dead_letters(conn, [
@@ -156,7 +163,7 @@ def _dead_letter(stream: str, record: StreamRecord, reason: str) -> DeadLetter:
     if isinstance(document, dict):
         for name in ("source", "agency_id", "entity", "source_id"):
             value = document.get(name)
-            key[name] = value[:200] if isinstance(value, str) else None
+            key[name] = value if isinstance(value, str) else None  # made storable there
     return DeadLetter(
         stage="consume", reason=reason, raw=record.data, stream_name=stream,
         shard_id=record.shard_id, sequence_number=record.sequence_number, **key,

@@ -2,7 +2,8 @@
 
 Each batch is applied by `apply_batch` (rows, dead letters and the checkpoint commit
 together), so a crash at any point replays from the last commit and the version rule
-makes the replay harmless. Reading the next batch overlaps with applying the current
+makes the replay harmless. A batch that one record's content makes fail is split until
+that record is dead-lettered alone (`isolate.py`): a shard always moves. Reading the next batch overlaps with applying the current
 one (a bounded prefetch of one batch), because both wait on I/O.
 """
 
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pms_pipelines.consumer.batch import BatchResult, apply_batch
+from pms_pipelines.consumer.isolate import apply_isolating
 from pms_pipelines.consumer.retention import CheckpointExpired, retention_gap
 from pms_pipelines.consumer.shard_probe import remember_iterator
 from pms_pipelines.db.checkpoints import read_checkpoints
 from pms_pipelines.read_ahead import read_ahead
 from pms_pipelines.stream.reader import ReaderTail, ShardBatch, StartPosition, read_shard
+from pms_pipelines.stream.records import StreamRecord
 
 # Records per batch (one GetRecords page, one transaction). Each commit waits for a WAL
 # flush, so bigger batches load faster (measured against 1,000: the loader ~9% faster,
@@ -47,18 +50,21 @@ class ConsumeReport:
     def events_per_second(self) -> float:
         return self.records / self.seconds if self.seconds else 0.0
 
-    def add(self, result: BatchResult, batch: ShardBatch) -> None:
+    def add(self, results: list[BatchResult], batch: ShardBatch) -> None:
+        """One batch read, applied as one transaction or, if it held a record that could
+        not be applied, as several (`results`, in shard order)."""
         self.batches += 1
         self.records += len(batch.records)
-        self.loaded += result.loaded
-        self.stale += result.stale
-        self.rejected += result.rejected
-        for outcome in result.outcomes:
-            if outcome.outcome == "loaded" and outcome.event is not None:
-                entity = outcome.event.entity
-                self.loaded_by_entity[entity] = self.loaded_by_entity.get(entity, 0) + 1
+        for result in results:
+            self.loaded += result.loaded
+            self.stale += result.stale
+            self.rejected += result.rejected
+            for outcome in result.outcomes:
+                if outcome.outcome == "loaded" and outcome.event is not None:
+                    entity = outcome.event.entity
+                    self.loaded_by_entity[entity] = self.loaded_by_entity.get(entity, 0) + 1
         self.millis_behind_latest = batch.millis_behind_latest
-        self.checkpoint = result.checkpoint
+        self.checkpoint = results[-1].checkpoint
         self.shard_ended = self.shard_ended or batch.shard_ended
 
 
@@ -89,6 +95,12 @@ def consume_shard(
         if lake_hook is not None:
             lake_hook(result)
 
+    def apply(records: Sequence[StreamRecord], expected: str | None, shard_ended: bool,
+              refused: Mapping[str, str] | None) -> BatchResult:
+        return apply_batch(conn, stream=stream, shard_id=shard_id, records=records,
+                           expected_checkpoint=expected, shard_ended=shard_ended,
+                           run_id=run_id, before_commit=hook, refused=refused)
+
     started = time.monotonic()
     report = ConsumeReport(shard_id)
     checkpoint = read_checkpoints(conn, stream).get(shard_id)
@@ -108,18 +120,9 @@ def consume_shard(
     for batch in read_ahead(batches, "shard-reader"):
         if gap is not None and batch.records:  # only when there is something after it
             raise CheckpointExpired(gap)
-        result = apply_batch(
-            conn,
-            stream=stream,
-            shard_id=shard_id,
-            records=batch.records,
-            expected_checkpoint=expected,
-            shard_ended=batch.shard_ended,
-            run_id=run_id,
-            before_commit=hook,
-        )
-        expected = result.checkpoint
-        report.add(result, batch)
+        results = apply_isolating(apply, batch.records, expected, batch.shard_ended)
+        expected = results[-1].checkpoint
+        report.add(results, batch)
         if on_batch is not None:
             on_batch(report)
     if tail.iterator is not None and tail.issued_at is not None:  # the sensor's next probe

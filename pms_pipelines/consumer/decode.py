@@ -7,12 +7,20 @@ thing wrong (size, encoding, JSON, shape, schema version, fields) and stays shor
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import orjson
 from pydantic import ValidationError
 
-from pms_pipelines.canonical.model import RECORD_TYPES, SCHEMA_V1, Event, event_from_json
+from pms_pipelines.canonical.model import (
+    CLOCK_SKEW,
+    RECORD_TYPES,
+    SCHEMA_V1,
+    Event,
+    event_from_json,
+)
+from pms_pipelines.db.storable_text import storable_text
 
 MAX_EVENT_BYTES = 1024 * 1024  # the Kinesis record limit; anything larger was not ours
 MAX_REASON_CHARS = 500
@@ -23,12 +31,30 @@ class InvalidEvent(ValueError):
     """The bytes are not a valid canonical event; `reason` says why."""
 
     def __init__(self, reason: str) -> None:
+        # A reason can quote the input (an unknown field's name): always storable and short.
+        reason = storable_text(reason, MAX_REASON_CHARS)
         super().__init__(reason)
         self.reason = reason
 
 
-def decode_event(raw: bytes) -> Event:
-    """Decode and validate one record's bytes; raise `InvalidEvent` if they are not an event."""
+def decode_event(raw: bytes, arrived_at: datetime | None = None) -> Event:
+    """Decode and validate one record's bytes; raise `InvalidEvent` if they are not an event.
+
+    An event observed more than the clock skew after the record `arrived_at` the stream
+    (default: now) is refused: its version would make the record's real later updates
+    look stale. The arrival time comes with the record, so a replay decides the same."""
+    event = _decode(raw)
+    arrived = arrived_at or datetime.now(timezone.utc)
+    if event.observed_at > arrived + CLOCK_SKEW:
+        raise InvalidEvent(
+            f"observed_at {event.observed_at.isoformat()} is more than "
+            f"{CLOCK_SKEW.total_seconds():.0f} s after the record arrived "
+            f"({arrived.isoformat(timespec='seconds')}): an event from the future would "
+            "freeze its record")
+    return event
+
+
+def _decode(raw: bytes) -> Event:
     if len(raw) > MAX_EVENT_BYTES:
         raise InvalidEvent(f"oversized: {len(raw)} bytes, the limit is {MAX_EVENT_BYTES}")
     # The usual case: orjson parses, pydantic validates the objects (the envelope's

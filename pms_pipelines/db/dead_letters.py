@@ -13,6 +13,8 @@ from datetime import datetime
 
 import psycopg
 
+from pms_pipelines.db.storable_text import storable_text
+
 _COLUMNS = (
     "stage, reason, raw, stream_name, shard_id, sequence_number, "
     "source, agency_id, entity, source_id"
@@ -37,21 +39,33 @@ class DeadLetter:
 
 
 def store_dead_letters(conn: psycopg.Connection, letters: Sequence[DeadLetter]) -> list[int]:
-    """Insert `letters` in the caller's transaction; return their ids in order."""
+    """Insert `letters` in the caller's transaction; return their ids in order.
+
+    Whatever the letters' text says, the insert cannot fail on it: the raw bytes are
+    `bytea`, and every text field is made storable and bounded here (storable_text.py)."""
     ids: list[int] = []
     with conn.cursor() as cur:
         for letter in letters:
             cur.execute(
                 f"INSERT INTO ingest.dead_letter ({_COLUMNS}) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (letter.stage, letter.reason, letter.raw, letter.stream_name, letter.shard_id,
-                 letter.sequence_number, letter.source, letter.agency_id, letter.entity,
-                 letter.source_id),
+                (letter.stage, _text(letter.reason, REASON_CHARS), bytes(letter.raw),
+                 *(_text(value, KEY_CHARS) for value in (
+                     letter.stream_name, letter.shard_id, letter.sequence_number,
+                     letter.source, letter.agency_id, letter.entity, letter.source_id))),
             )
             row = cur.fetchone()
             assert row is not None
             ids.append(row[0])
     return ids
+
+
+REASON_CHARS = 2000
+KEY_CHARS = 200  # a key field longer than any valid key is cut: the raw bytes keep it
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    return None if value is None else storable_text(str(value), limit)
 
 
 def list_dead_letters(
