@@ -21,6 +21,7 @@ from pms_pipelines.consumer.decode import InvalidEvent, decode_event
 from pms_pipelines.db.dead_letters import list_dead_letters
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.records import OutgoingRecord
+from pms_pipelines_tests.db.refusing_trigger import refuse_tenants_named
 from pms_pipelines_tests.db.sample_events import event, tenant_record
 
 pytestmark = pytest.mark.integration
@@ -112,26 +113,6 @@ def test_hostile_versions_and_key_fields_are_dead_lettered_and_the_shard_moves(
     assert {letter.source_id for letter in key_letters} >= {"a\\x00b", "a\\ud800b", "\\udfff"}
 
 
-ALWAYS_REFUSE = "tenants_refuse_poison"
-
-
-def _refuse_first_name(conn: psycopg.Connection, name: str, sqlstate: str) -> None:
-    """A trigger that makes Postgres refuse a tenant row by name, with `sqlstate`: a
-    stand-in for any value the database refuses that validation let through."""
-    conn.execute(f"""
-        CREATE OR REPLACE FUNCTION ingest.{ALWAYS_REFUSE}() RETURNS trigger AS $$
-        BEGIN
-            IF NEW.first_name = '{name}' THEN
-                RAISE EXCEPTION 'refused %', NEW.source_id USING ERRCODE = '{sqlstate}';
-            END IF;
-            RETURN NEW;
-        END $$ LANGUAGE plpgsql;
-        DROP TRIGGER IF EXISTS {ALWAYS_REFUSE} ON pms.tenant;
-        CREATE TRIGGER {ALWAYS_REFUSE} BEFORE INSERT OR UPDATE ON pms.tenant
-            FOR EACH ROW EXECUTE FUNCTION ingest.{ALWAYS_REFUSE}();""")
-    conn.commit()
-
-
 def test_a_record_that_fails_its_batch_is_isolated_and_dead_lettered(
         kinesis_stream: str, db_url: str) -> None:
     good = [event("tenant", f"T{i}", tenant_record(f"N{i}"), i + 1) for i in range(40)]
@@ -139,7 +120,7 @@ def test_a_record_that_fails_its_batch_is_isolated_and_dead_lettered(
               event("tenant", "P2", tenant_record("poison"), 1)]
     records = [e.to_bytes() for e in good[:7] + poison[:1] + good[7:30] + poison[1:] + good[30:]]
     with psycopg.connect(db_url) as conn:
-        _refuse_first_name(conn, "poison", "22023")  # invalid_parameter_value: the data's
+        refuse_tenants_named(conn, "poison", "22023")  # invalid_parameter_value: the data's
         reports = _consume_all(kinesis_stream, conn, records)
         _caught_up(kinesis_client(), conn, kinesis_stream, reports)
         letters = list_dead_letters(conn, stage="consume", limit=100)
@@ -156,7 +137,7 @@ def test_a_fault_of_the_world_fails_the_run_and_dead_letters_nothing(
     records = [event("tenant", f"T{i}", tenant_record("poison"), i + 1).to_bytes()
                for i in range(5)]
     with psycopg.connect(db_url) as conn:
-        _refuse_first_name(conn, "poison", "40001")  # serialization_failure: retry later
+        refuse_tenants_named(conn, "poison", "40001")  # serialization_failure: retry later
         with pytest.raises(psycopg.errors.SerializationFailure):
             _consume_all(kinesis_stream, conn, records)
         conn.rollback()
