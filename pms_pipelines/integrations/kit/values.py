@@ -7,6 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 CENT = Decimal("0.01")
+# The canonical model holds money in 14 digits, 2 of them after the point (a Postgres
+# numeric(14, 2)): anything this large or larger cannot be stored, whatever its sign.
+AMOUNT_BOUND = Decimal(10) ** 12
 
 
 class MappingError(ValueError):
@@ -18,18 +21,23 @@ def money(value: Any) -> Decimal | None:
     """A provider amount as Decimal cents; None stays None. Through str(): a JSON number
     1250.1 stays 1250.1, not 1250.0999…. Anything not a number ("1,250.00", "", a list)
     raises MappingError, so the kit keeps the record as rejected rather than failing the
-    pull (decimal's own InvalidOperation is an ArithmeticError, not a ValueError)."""
+    pull (decimal's own InvalidOperation is an ArithmeticError, not a ValueError). A number
+    too large to hold (JSON allows ±1.79e308) is "out of range", said before rounding:
+    rounding it to cents needs more digits than decimal's context has."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise MappingError(f"amount is not a number: a {type(value).__name__}")
     try:
-        amount = Decimal(str(value)).quantize(CENT)
+        amount = Decimal(str(value))
     except InvalidOperation:
         raise MappingError(f"amount {str(value)[:40]!r} is not a number") from None
     if not amount.is_finite():
         raise MappingError(f"amount {str(value)[:40]!r} is not a finite number")
-    return amount
+    if abs(amount) >= AMOUNT_BOUND:
+        raise MappingError(f"amount {str(value)[:40]!r} is out of range "
+                           f"(at most {AMOUNT_BOUND - CENT} either way)")
+    return amount.quantize(CENT)
 
 
 def id_order(value: str) -> tuple[int, str]:
