@@ -18,6 +18,7 @@ from pms_pipelines.canonical import Event
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit import Integration, PmsApiError, PullRequest, Rejected
 from pms_pipelines.integrations.kit.http import RetryPolicy
+from pms_pipelines_tests.integrations.id_less_wire import IdLessWire
 from pms_pipelines_tests.integrations.spec_check import Exchange, load_spec, problems
 
 pytestmark = pytest.mark.integration
@@ -119,6 +120,27 @@ def test_every_exchange_conforms_to_the_vendor_spec(
     assert checked, "no GET request was recorded"
     found = [p for x in checked for p in problems(spec, x)]
     assert not found, "\n".join(found[:20])
+
+
+@pytest.mark.parametrize("since", [None, datetime(2020, 1, 1, tzinfo=timezone.utc)],
+                         ids=["full", "incremental"])
+def test_records_without_ids_are_rejected_never_a_crash_or_lost(
+    fixture_provider: Provider, monkeypatch: pytest.MonkeyPatch, since: datetime | None
+) -> None:
+    """Every id in the vendors' specs is optional. With the ids (own and foreign keys) taken
+    off the first record of every page, a pull completes, and each record that lost its
+    id is a kept rejection saying so: none vanishes (an incremental pull's de-duplication
+    once kept only the first id-less record), none crashes a join with a KeyError."""
+    entities = fixture_provider.integration.entities
+    clean = {entity: fixture_provider.pull(entity, since=since) for entity in entities}
+    wire = IdLessWire().install(monkeypatch)
+    for entity in entities:
+        items = fixture_provider.pull(entity, since=since)
+        lost = {i.source_id for i in clean[entity]} - {i.source_id for i in items}
+        id_less = [i for i in items if isinstance(i, Rejected) and i.source_id is None]
+        assert all(r.reason == "record has no id" and r.raw for r in id_less), entity
+        assert len(id_less) >= len(lost), (entity, lost)
+    assert wire.stripped, "no record was served without its id"
 
 
 def test_incremental_read_returns_only_the_changed_record(generated_provider: Provider) -> None:

@@ -24,7 +24,7 @@ from pms_pipelines.integrations.buildium.mapping import (
 )
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, parse_time, pull_from_feeds, simple_feed, source_id_of, unique,
+    Feed, Observation, by_id, parse_time, pull_from_feeds, simple_feed, source_id_of, unique,
 )
 
 SOURCE = "buildium"
@@ -39,17 +39,17 @@ def pull_with(client: BuildiumClient, req: PullRequest) -> Output:
 
 def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observation]:
     if req.since is None:
-        rentals = {r["Id"]: r for r in client.rentals()}
+        rentals = by_id(client.rentals())
         landlords = _landlords(client.owners())
         units: Iterator[Raw] = client.units()
     else:
         # What changed first (one request each when nothing did), then only the rentals
         # and owners of the units to map: never the whole of either.
-        touched = {r["Id"] for r in client.rentals(req.since)}
+        touched = set(by_id(client.rentals(req.since)))
         touched |= {p for o in client.owners(req.since) for p in o.get("PropertyIds") or []}
         changed = list(unique(client.units(req.since), client.units(property_ids=touched)))
         needed = {u.get("PropertyId") for u in changed}
-        rentals = {r["Id"]: r for r in client.rentals(property_ids=needed)}
+        rentals = by_id(client.rentals(property_ids=needed))
         landlords = _landlords(client.owners(property_ids=needed))
         units = iter(changed)
     for unit in units:
@@ -61,32 +61,39 @@ def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observatio
 
 
 def _landlords(owners: Iterator[Raw]) -> defaultdict[int, set[str]]:
-    """Owner ids per property, from the owners' `PropertyIds`."""
+    """Owner ids per property, from the owners' `PropertyIds` (an owner without an id
+    names no landlord; the landlord pull rejects it)."""
     landlords: defaultdict[int, set[str]] = defaultdict(set)
-    for owner in owners:
+    for owner_id, owner in by_id(owners).items():
         for property_id in owner.get("PropertyIds") or []:
-            landlords[property_id].add(str(owner["Id"]))
+            landlords[property_id].add(str(owner_id))
     return landlords
 
 
 def _tenancies(client: BuildiumClient, req: PullRequest) -> Iterator[Observation]:
-    leases = {lease["Id"]: lease for lease in client.leases(req.since)}
+    leases = list(unique(client.leases(req.since)))  # id-less ones too: each a rejection
+    known = by_id(leases)
     if req.since is None:
         rents: Iterator[Raw] = client.rents()
     else:
-        for lease_id in {r["LeaseId"] for r in client.rents(req.since)} - leases.keys():
+        # A rent without a LeaseId belongs to no lease we could read or map.
+        changed = set(by_id(client.rents(req.since), "LeaseId")) - known.keys()
+        for lease_id in changed:
             try:
-                leases[lease_id] = client.lease(lease_id)
+                leases.append(client.lease(lease_id))
             except PmsApiError as exc:
                 if exc.status != 404:  # a rent of a lease deleted since: nothing to map
                     raise
-        rents = client.rents(lease_ids=leases.keys()) if leases else iter(())
-    rents_by_lease: dict[int, list[Raw]] = defaultdict(list)
+        known = by_id(leases)
+        rents = client.rents(lease_ids=known.keys()) if known else iter(())
+    rents_by_lease: dict[Any, list[Raw]] = defaultdict(list)
     for rent in rents:
-        rents_by_lease[rent.get("LeaseId")].append(rent)
+        if rent.get("LeaseId") is not None:
+            rents_by_lease[rent["LeaseId"]].append(rent)
     today = req.observed_at.date()
-    for lease_id, lease in leases.items():
-        schedules = rents_by_lease.get(lease_id, [])
+    for lease in leases:
+        lease_id = lease.get("Id")
+        schedules = rents_by_lease.get(lease_id, []) if lease_id is not None else []
         stamps = [lease.get("LastUpdatedDateTime")]
         stamps += [r.get("LastUpdatedDateTime") for r in schedules]
         yield Observation(

@@ -6,12 +6,16 @@ and how to build the canonical record, or that it was deleted). `simple_feed` de
 the common case, one resource and one mapping function; an odd API writes its own feed
 (a join, a per-record follow-up call) and still gets the rest from the kit: turning each
 observation into an `Event`, or into a `Rejected` with a clear reason when mapping fails.
+
+Every id in the vendors' specs is optional, so no feed indexes records with
+`record["Id"]`: a join uses `by_id` (an id-less record cannot be joined to; its own
+entity's feed rejects it, "record has no id"), and `unique` lets id-less records through.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -115,11 +119,24 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def by_id(records: Iterable[Raw], id_field: str = "Id") -> dict[Any, Raw]:
+    """Records keyed by their id, for a join (the last of an id wins). A record without
+    an id cannot be joined to and is left out of the index; the feed of its own entity
+    keeps it as a rejection."""
+    return {record[id_field]: record for record in records
+            if source_id_of(record, id_field) is not None}
+
+
 def unique(*streams: Iterator[Raw], id_field: str = "Id") -> Iterator[Raw]:
-    """Records of several reads, each id once (the first read wins)."""
+    """Records of several reads, each id once (the first read wins). Records without an
+    id all pass: nothing tells two of them apart, and each must reach `to_event` to
+    become a rejection rather than vanish."""
     seen: set[Any] = set()
     for stream in streams:
         for record in stream:
-            if record.get(id_field) not in seen:
-                seen.add(record.get(id_field))
+            record_id = source_id_of(record, id_field)
+            if record_id is None:
+                yield record
+            elif record_id not in seen:
+                seen.add(record_id)
                 yield record

@@ -19,7 +19,7 @@ from typing import Any
 from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.kit import PullRequest, Rejected
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, parse_time, pull_from_feeds, simple_feed, source_id_of, unique,
+    Feed, Observation, by_id, parse_time, pull_from_feeds, simple_feed, source_id_of, unique,
 )
 from pms_pipelines.integrations.propertyware.client import (
     BUILDINGS, LEASES, OWNERS, PORTFOLIOS, TENANTS, UNITS, PropertywareClient,
@@ -50,8 +50,8 @@ def _changed_since(records: dict[int, Raw], since: datetime | None) -> list[int]
 
 
 def _properties(client: PropertywareClient, req: PullRequest) -> Iterator[Observation]:
-    buildings = {b["id"]: b for b in client.read(BUILDINGS)}
-    portfolios = {p["id"]: p for p in client.read(PORTFOLIOS)}
+    buildings = by_id(client.read(BUILDINGS), "id")
+    portfolios = by_id(client.read(PORTFOLIOS), "id")
     touched = [("buildingID", b) for b in _changed_since(buildings, req.since)] + [
         ("portfolioID", p) for p in _changed_since(portfolios, req.since)]
     if req.since is None or len(touched) > MAX_FOLLOW_UPS:

@@ -20,7 +20,7 @@ from typing import Any
 from pms_pipelines.canonical import CanonicalRecord, Event
 from pms_pipelines.integrations.kit import PullRequest, Rejected
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, parse_time, pull_from_feeds, source_id_of,
+    Feed, Observation, by_id, parse_time, pull_from_feeds, source_id_of,
 )
 from pms_pipelines.integrations.kit.rest import Resource
 from pms_pipelines.integrations.reapit.client import (
@@ -55,7 +55,8 @@ def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
 def _tenancies(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
     tenancies = list(client.changed(TENANCIES, req.since))
     wanted = {t["propertyId"] for t, gone in tenancies if not gone and t.get("propertyId")}
-    currencies = {p["id"]: p.get("currency") for p in client.by_ids(PROPERTIES, wanted)}
+    currencies = {i: p.get("currency") for i, p in by_id(client.by_ids(PROPERTIES, wanted),
+                                                          "id").items()}
     for raw, gone in tenancies:
         currency = currencies.get(raw.get("propertyId"))
         yield _observe(raw, gone, lambda r=raw, c=currency: map_tenancy(r, c))
