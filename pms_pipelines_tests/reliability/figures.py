@@ -11,6 +11,14 @@ import json
 import os
 
 FIGURES_ENV = "PMS_RELIABILITY_FIGURES"
+# How many generated examples the fuzz scenarios run: bounded in `make test`, thousands
+# of inputs in `make reliability-report`, which sets it.
+FUZZ_EXAMPLES_ENV = "PMS_FUZZ_EXAMPLES"
+REPORT_FUZZ_EXAMPLES = 400
+
+
+def fuzz_examples(default: int) -> int:
+    return int(os.environ.get(FUZZ_EXAMPLES_ENV) or default)
 
 
 def record(

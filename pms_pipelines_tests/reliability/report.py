@@ -16,7 +16,11 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from pms_pipelines_tests.reliability.figures import FIGURES_ENV
+from pms_pipelines_tests.reliability.figures import (
+    FIGURES_ENV,
+    FUZZ_EXAMPLES_ENV,
+    REPORT_FUZZ_EXAMPLES,
+)
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ("scenario", "events", "faults", "lost", "duplicated", "dead_lettered", "result")
@@ -44,7 +48,8 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         figures_path, junit = Path(tmp) / "figures.jsonl", Path(tmp) / "junit.xml"
-        env = {**os.environ, FIGURES_ENV: str(figures_path)}
+        env = {FUZZ_EXAMPLES_ENV: str(REPORT_FUZZ_EXAMPLES), **os.environ,
+               FIGURES_ENV: str(figures_path)}
         status = subprocess.call(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(HERE),
              f"--junitxml={junit}", *argv], env=env)
