@@ -3,6 +3,12 @@
 Each paginator turns "GET this collection" into a sequence of requests and yields each
 page's records with the collection's total when the API tells it. A page function
 `fetch(params) -> (body, headers)` does the HTTP.
+
+Paging always ends, whatever the provider answers: on an empty page, on the vendor's
+own end signal (a reached total or page count; a short page where its paging makes
+that the end), and at the latest after `max_pages` pages, when `EndlessPaging` is
+raised (the client turns it into a `PmsApiError`, so the pull fails and no watermark
+moves) rather than following a provider that keeps serving pages.
 """
 
 from __future__ import annotations
@@ -17,6 +23,21 @@ from typing import Any, Protocol
 Params = list[tuple[str, Any]]
 Fetch = Callable[[Params], tuple[Any, Mapping[str, str]]]
 Record = dict[str, Any]
+# No agency's collection needs more pages than this (10 M Buildium records, 1 M Reapit
+# ones); a provider still serving pages past it is looping, not paging.
+MAX_PAGES = 10_000
+
+
+class UnexpectedBody(ValueError):
+    """A 200 whose body holds no record list where the API declares one."""
+
+
+class EndlessPaging(Exception):
+    """The provider kept serving pages past the paginator's bound."""
+
+    def __init__(self, pages: int, records: int) -> None:
+        super().__init__(f"the provider kept serving pages: stopped after {pages} pages "
+                         f"({records} records) without reaching the end of the collection")
 
 
 class Paginator(Protocol):
@@ -48,7 +69,8 @@ def records_at(body: Any, path: tuple[str, ...]) -> list[Record]:
     if node is None and path:
         return []  # e.g. an empty page whose envelope omits the list
     if not isinstance(node, list):
-        raise ValueError(f"expected a JSON array at {'.'.join(path) or 'the body'}")
+        raise UnexpectedBody(f"expected a JSON array at {'.'.join(path) or 'the body'}, "
+                             f"got {type(node).__name__}")
     return node
 
 
@@ -67,9 +89,14 @@ class OffsetPaging:
     With `in_flight` > 1 and a total known, the next pages are requested while earlier
     ones are still on the way (`in_flight` at most, yielded in order): with a provider
     that answers in 300 ms and allows 10 requests a second, one at a time gets 3. Only
-    for a `fetch` that is safe in threads (stateless auth). A page shorter than asked
-    before the total (the provider capped the limit, or records shifted) drops the pages
-    requested after it and goes on from where that page ended, as one at a time would.
+    for a `fetch` that is safe in threads (stateless auth).
+
+    A page shorter than asked before the total means the provider pages by fewer records
+    than asked (it capped the limit) or the total was wrong. Either way the read goes on
+    from where that page ended, asking for the page size the provider served, one page
+    at a time until a full page shows that size holds; then pages are asked ahead again.
+    Asking ahead at the old size would throw away each page asked after a short one (they
+    were sent, spending the agency's rate budget) and do so again after every page.
     """
 
     offset_param: str = "offset"
@@ -78,22 +105,26 @@ class OffsetPaging:
     total_header: str | None = None
     records_path: tuple[str, ...] = ()
     in_flight: int = 1
+    max_pages: int = MAX_PAGES
 
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         pool = ThreadPoolExecutor(self.in_flight, "page") if self.in_flight > 1 else None
         pending: collections.deque[tuple[int, Future]] = collections.deque()
         asked, total = 0, None  # the next offset to ask for; the last total the API gave
+        size = self.page_size  # what the provider serves a page, as far as we know
+        trusted = True  # pages at `size` came back full: asking ahead will not be wasted
+        pages = records = 0
 
         def ask() -> None:
             nonlocal asked
-            query = [*params, (self.offset_param, asked), (self.limit_param, self.page_size)]
-            if pool is not None and total is not None:
+            query = [*params, (self.offset_param, asked), (self.limit_param, size)]
+            if pool is not None and total is not None and trusted:
                 answer = pool.submit(fetch, query)
-            else:  # the first page, or paging without a total: one at a time, here
+            else:  # the first page, paging without a total, or a probe: one at a time
                 answer = Future()
                 answer.set_result(fetch(query))
             pending.append((asked, answer))
-            asked += self.page_size
+            asked += size
 
         try:
             ask()
@@ -104,17 +135,21 @@ class OffsetPaging:
                 if self.total_header:
                     total = _int(headers.get(self.total_header))
                 end = at + len(page)
+                pages, records = pages + 1, records + len(page)
                 yield page, total
-                done = end >= total if total is not None else len(page) < self.page_size
+                done = end >= total if total is not None else len(page) < size
                 if done or not page:
                     return
-                if len(page) < self.page_size:  # drop what was asked after it, go on from here
+                if pages >= self.max_pages:
+                    raise EndlessPaging(pages, records)
+                trusted = len(page) >= size
+                if not trusted:  # drop what was asked after it, go on from here
                     for _, later in pending:
                         later.cancel()
                     pending.clear()
-                    asked = end
-                while not pending or (total is not None and len(pending) < self.in_flight
-                                      and asked < total):
+                    asked, size = end, len(page)
+                while not pending or (trusted and total is not None
+                                      and len(pending) < self.in_flight and asked < total):
                     ask()
         finally:
             for _, later in pending:
@@ -126,7 +161,10 @@ class OffsetPaging:
 @dataclass(frozen=True)
 class PageNumberPaging:
     """`pageNumber`/`pageSize` style with the records in an envelope (e.g. Reapit's
-    `_embedded`); stops at the envelope's total or on a short page."""
+    `_embedded`). Pages are numbered by the provider's page size, so a page shorter than
+    that size (the envelope's `size_key` when it reports one, else the size asked) is the
+    last; so is the page numbered `total_pages_key` and the one reaching `total_key`
+    records; and an empty page."""
 
     page_param: str = "pageNumber"
     size_param: str = "pageSize"
@@ -134,19 +172,28 @@ class PageNumberPaging:
     first_page: int = 1
     records_path: tuple[str, ...] = ("_embedded",)
     total_key: str | None = "totalCount"
+    total_pages_key: str | None = "totalPageCount"
+    size_key: str | None = "pageSize"
+    max_pages: int = MAX_PAGES
 
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         number = self.first_page
-        seen = 0
+        pages = seen = 0
         while True:
             body, _ = fetch([*params, (self.page_param, number), (self.size_param, self.page_size)])
             page = records_at(body, self.records_path)
-            total = _int(body.get(self.total_key)) if self.total_key and isinstance(body, dict) else None
-            seen += len(page)
+            envelope = body if isinstance(body, dict) else {}
+            total = _int(envelope.get(self.total_key)) if self.total_key else None
+            last_page = _int(envelope.get(self.total_pages_key)) if self.total_pages_key else None
+            served = _int(envelope.get(self.size_key)) if self.size_key else None
+            size = served if served is not None and served > 0 else self.page_size
+            pages, seen = pages + 1, seen + len(page)
             yield page, total
-            done = seen >= total if total is not None else len(page) < self.page_size
-            if done or not page:
+            if (not page or len(page) < size or (total is not None and seen >= total)
+                    or (last_page is not None and number - self.first_page + 1 >= last_page)):
                 return
+            if pages >= self.max_pages:
+                raise EndlessPaging(pages, seen)
             number += 1
 
 

@@ -5,7 +5,8 @@ format); `RestClient.records(resource, since=...)` yields the records of every p
 through the kit's one retry policy and the provider's rate limit, refreshing a token
 once when the API answers 401. With `read_ahead` the next page is fetched in a thread
 while the caller maps the current one; each page is reported to `progress` as a
-`PageRead` (the caller decides how often to log).
+`PageRead` (the caller decides how often to log). A provider whose pages never end, or
+whose 200 holds no record list, fails the read with a `PmsApiError` like any failed call.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 from pms_pipelines.integrations.kit.auth import Auth
 from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
-from pms_pipelines.integrations.kit.paging import PageRead, Paginator, Params, Record, Unpaged
+from pms_pipelines.integrations.kit.paging import (
+    EndlessPaging, PageRead, Paginator, Params, Record, Unpaged, UnexpectedBody,
+)
 from pms_pipelines.read_ahead import read_ahead
 
 
@@ -86,8 +89,12 @@ class RestClient:
         if self.read_ahead:
             pages = read_ahead(pages, f"read-ahead {path}")
         count = records = 0
-        for page, total in pages:
-            count, records = count + 1, records + len(page)
-            if self.progress is not None:
-                self.progress(PageRead(path, count, records, total, len(page)))
-            yield from page
+        try:
+            for page, total in pages:
+                count, records = count + 1, records + len(page)
+                if self.progress is not None:
+                    self.progress(PageRead(path, count, records, total, len(page)))
+                yield from page
+        except (EndlessPaging, UnexpectedBody) as error:
+            raise PmsApiError(method="GET", path=path, status=200, message=str(error),
+                              attempts=1) from None

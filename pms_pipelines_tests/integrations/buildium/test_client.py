@@ -6,6 +6,7 @@ import logging
 import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +15,7 @@ import requests
 from pms_pipelines.integrations.buildium.client import BuildiumClient
 from pms_pipelines.integrations.buildium.pull import pull, pull_with
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
+from pms_pipelines.integrations.buildium.sandbox import server as buildium_server
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected, RetryPolicy
 from pms_pipelines.integrations.kit.paging import PageRead
 
@@ -248,3 +250,26 @@ def test_faults_can_be_set_over_http(sandbox: RunningSandbox) -> None:
     assert response.status_code == 200 and sandbox.state.faults["p5xx"] == 0.25
     bad = requests.post(f"{sandbox.base_url}/_sandbox/faults", json={"p_fire": 1}, timeout=5)
     assert bad.status_code == 400
+
+
+def test_a_provider_serving_fewer_than_asked_costs_no_wasted_request(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox caps `limit` below what the client asks: after the first short page the
+    client asks for the size served and every request it sends is a page it reads. Pages
+    asked ahead were thrown away after each short page (more than half the requests)."""
+    monkeypatch.setattr(buildium_server, "MAX_LIMIT", 4)
+    reads: list[PageRead] = []
+    units = list(client(sandbox, page_size=10, progress=reads.append).units())
+    assert [u["Id"] for u in units] == sorted(sandbox.store("agency-a").records["units"])
+    assert sandbox.state.counts["200"] == len(reads) == math.ceil(60 / 4)
+
+
+def test_pages_that_never_end_fail_the_pull_clearly(sandbox: RunningSandbox) -> None:
+    """Past the paginator's bound a read is a `PmsApiError` naming the path (the pull run
+    fails and keeps its watermark), never an endless loop."""
+    capped = client(sandbox, page_size=7)
+    capped.paging = replace(capped.paging, max_pages=3)
+    with pytest.raises(PmsApiError, match=r"GET /v1/rentals/units .*kept serving pages: "
+                                          r"stopped after 3 pages \(21 records\)"):
+        list(capped.units())

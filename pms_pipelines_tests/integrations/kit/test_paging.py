@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from pms_pipelines.integrations.kit.paging import OffsetPaging
+from pms_pipelines.integrations.kit.paging import EndlessPaging, OffsetPaging, PageNumberPaging
 from pms_pipelines.read_ahead import read_ahead
 
 
@@ -79,3 +79,67 @@ def test_closing_early_stops_asking() -> None:
     pages.close()
     asked = len(provider.asked)
     assert asked < 20  # a few pages ahead at most, not the collection
+
+
+def test_a_provider_capping_the_limit_is_paged_at_its_size_without_waste() -> None:
+    """After one short page the read asks for what the provider serves: every request it
+    sends is a page it uses (it once threw away the pages asked ahead after every short
+    page, spending the agency's rate budget on requests it never read)."""
+    provider = Provider(23, max_limit=3)
+    paging = OffsetPaging(page_size=5, total_header="X-Total-Count", in_flight=4)
+    pages = [r["Id"] for page, _ in paging.pages(provider, []) for r in page]
+    assert pages == list(range(23))
+    assert sorted(provider.asked) == list(range(0, 23, 3))
+
+
+def test_a_total_larger_than_the_collection_ends_on_the_empty_page() -> None:
+    provider = Provider(7)
+    lying = lambda params: (provider(params)[0], {"X-Total-Count": "100"})  # noqa: E731
+    paging = OffsetPaging(page_size=5, total_header="X-Total-Count", in_flight=4)
+    assert [r["Id"] for page, _ in paging.pages(lying, []) for r in page] == list(range(7))
+    assert len(provider.asked) <= 6  # the first, up to 4 asked ahead, one probe
+
+
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_a_provider_that_never_stops_serving_pages_is_stopped(in_flight: int) -> None:
+    """An endpoint ignoring `offset` with a total it never reaches: bounded, and a clear
+    error rather than a pull that never ends (or one that ends as if complete)."""
+    endless = lambda params: ([{"Id": 1}] * 5, {"X-Total-Count": str(10**9)})  # noqa: E731
+    paging = OffsetPaging(page_size=5, total_header="X-Total-Count", in_flight=in_flight,
+                          max_pages=40)
+    with pytest.raises(EndlessPaging, match="after 40 pages"):
+        for _ in paging.pages(endless, []):
+            pass
+
+
+class Numbered:
+    """A page-number endpoint answering every page with the same envelope."""
+
+    def __init__(self, envelope: dict) -> None:
+        self.envelope, self.asked = envelope, []
+
+    def __call__(self, params: list[tuple[str, object]]) -> tuple[dict, dict]:
+        self.asked.append(dict(params)["pageNumber"])
+        return self.envelope, {}
+
+
+def test_page_numbers_stop_on_the_vendor_page_count() -> None:
+    """Reapit's own example: totalCount 25, one record a page, totalPageCount 1 (it made
+    25 requests for that one record)."""
+    provider = Numbered({"_embedded": [{"id": "OXF200008"}], "pageNumber": 1, "pageSize": 1,
+                         "pageCount": 1, "totalPageCount": 1, "totalCount": 25})
+    assert [len(page) for page, _ in PageNumberPaging().pages(provider, [])] == [1]
+    assert provider.asked == [1]
+
+
+def test_page_numbers_stop_on_a_short_page() -> None:
+    provider = Numbered({"_embedded": [{"id": "A"}], "pageSize": 100, "totalCount": 25})
+    list(PageNumberPaging().pages(provider, []))
+    assert provider.asked == [1]
+
+
+def test_page_numbers_that_never_end_are_stopped() -> None:
+    provider = Numbered({"_embedded": [{"id": "A"}] * 2, "pageSize": 2, "totalCount": 10**9})
+    with pytest.raises(EndlessPaging, match="after 30 pages"):
+        list(PageNumberPaging(page_size=2, max_pages=30).pages(provider, []))
+    assert len(provider.asked) == 30
