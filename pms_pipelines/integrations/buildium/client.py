@@ -11,7 +11,9 @@ From the vendor spec (`buildium-openapi.json`) and its introduction:
 - rate limit: "10 concurrent requests per second" per API key; the kit's rate window
   allows exactly that (10 in any second, counted until a second after each answer).
   HTTP retries are the kit's one policy. Header auth is stateless, so the next page is
-  read ahead in a thread while the current one is mapped.
+  read ahead in a thread while the current one is mapped;
+- errors: `ApiErrorResponse` bodies (`UserMessage`, `ErrorCode`, `Errors[]` of
+  `Key`/`Value`); only those fields reach an error text.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pms_pipelines.integrations.kit.declared import unique
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
+from pms_pipelines.integrations.kit.vendor_errors import ErrorFields
 
 BUILDIUM_BASE_URL = "https://api.buildium.com"
 MAX_LIMIT = 1000  # the spec's maximum `limit`
@@ -35,6 +38,8 @@ IDS_PER_REQUEST = 150
 # /v1/leases/rent: "The maximum date range is 365 days"; a day is kept in hand.
 RENT_RANGE = timedelta(days=364)
 
+ERRORS = ErrorFields(code=("ErrorCode",), message=("UserMessage",), details="Errors",
+                     detail_keys=("Key", "Value"))
 AUTH_HEADERS = {"x-buildium-client-id": "client_id", "x-buildium-client-secret": "client_secret"}
 # Pages asked for at once once X-Total-Count is known: the rate window, not one
 # request's round trip, then sets the pace (header auth is safe in threads).
@@ -67,7 +72,7 @@ class BuildiumClient(RestClient):
             base_url, HeaderKeys(AUTH_HEADERS),
             {"client_id": client_id, "client_secret": client_secret},
             rate_limit_per_s=rate_limit_per_s, rate_key=client_id, policy=policy,
-            progress=progress, read_ahead=True,
+            progress=progress, read_ahead=True, error_schemas=(ERRORS,),
         )
         self.paging = replace(PAGING, page_size=max(1, min(page_size, MAX_LIMIT)))
 

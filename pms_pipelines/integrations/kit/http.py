@@ -5,7 +5,8 @@ client-side rate window so we stay within the provider's documented rate limit, 
 retries what is worth retrying: 429 (honouring `Retry-After`, else exponential backoff
 with full jitter), 5xx, connection errors and timeouts, and truncated or unparseable
 JSON bodies. Attempts are bounded; then it raises `PmsApiError`. Credentials are sent
-only as headers, and any credential value is redacted from error text and logs.
+only as headers, and any credential value is redacted from error text and logs. An error
+body is read only through the integration's declared error schemas (`vendor_errors`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import requests
 
 from pms_pipelines.backoff import full_jitter
 from pms_pipelines.integrations.kit.errors import PmsApiError
+from pms_pipelines.integrations.kit.vendor_errors import (
+    OAUTH_ERROR, ErrorFields, VendorError, read_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,24 +128,11 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
-def default_error_message(body: bytes) -> str:
-    """The vendor's human message from an error body, whatever its common shape."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return body[:300].decode("utf-8", "replace").strip() or "(empty body)"
-    if isinstance(parsed, dict):
-        for key in ("UserMessage", "message", "Message", "error_description", "detail",
-                    "title", "error"):
-            if isinstance(parsed.get(key), str) and parsed[key]:
-                return parsed[key]
-    return json.dumps(parsed)[:300]
-
-
 class _Retry(Exception):
-    def __init__(self, status: int | None, message: str, delay: float | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.delay = status, message, delay
+    def __init__(self, status: int | None, said: VendorError | str,
+                 delay: float | None = None) -> None:
+        super().__init__(str(said))
+        self.status, self.said, self.delay = status, said, delay
 
 
 class ApiSender:
@@ -152,14 +143,15 @@ class ApiSender:
         policy: RetryPolicy = RetryPolicy(), limiter: RateWindow | None = None,
         session: requests.Session | None = None, sleep: Sleep = time.sleep,
         rng: Callable[[], float] = random.random,
-        error_message: Callable[[bytes], str] = default_error_message,
+        error_schemas: tuple[ErrorFields, ...] = (OAUTH_ERROR,),
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", **headers})
         self._secrets = tuple(s for s in secrets if s)
         self.policy, self.limiter, self.sleep, self.rng = policy, limiter, sleep, rng
-        self.error_message = error_message
+        # The provider's error schemas, its token endpoint's (OAuth) among them if it has one.
+        self.error_schemas = error_schemas
 
     def __repr__(self) -> str:  # never show the session headers
         return f"ApiSender({self.base_url!r})"
@@ -193,10 +185,10 @@ class ApiSender:
                 return self._attempt(method, path, params, form, headers)
             except _Retry as retry:
                 last = attempt + 1 >= self.policy.max_attempts
-                message = self.redact(retry.message)
                 if last:
-                    raise PmsApiError(method=method, path=path, status=retry.status,
-                                      message=message, attempts=attempt + 1) from None
+                    raise self._error(method, path, retry.status, retry.said,
+                                      attempt + 1) from None
+                message = self.redact(str(retry.said))
                 delay = retry.delay
                 if delay is None:
                     delay = self.policy.backoff(attempt, self.rng)
@@ -205,6 +197,16 @@ class ApiSender:
                             retry.status, attempt + 1, delay)
                 self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _error(self, method: str, path: str, status: int | None, said: VendorError | str,
+               attempts: int) -> PmsApiError:
+        if isinstance(said, str):
+            return PmsApiError(method=method, path=path, status=status,
+                               message=self.redact(said), attempts=attempts)
+        return PmsApiError(method=method, path=path, status=status,
+                           message=self.redact(said.message), attempts=attempts,
+                           code=self.redact(said.code) if said.code else None,
+                           body_bytes=said.body_bytes)
 
     def _attempt(
         self, method: str, path: str, params: Any, form: Any, headers: Any
@@ -231,14 +233,14 @@ class ApiSender:
             # Only the exception's class: its text carries the URL and urllib3 internals.
             raise _Retry(None, f"{type(exc).__name__} talking to the provider") from None
         status = response.status_code
-        if status == 429:
-            raise _Retry(status, self.error_message(body) or "rate limited",
-                         retry_after_seconds(response.headers.get("Retry-After")))
-        if status >= 500:
-            raise _Retry(status, self.error_message(body))
         if status >= 400:
-            raise PmsApiError(method=method, path=path, status=status,
-                              message=self.redact(self.error_message(body)), attempts=1)
+            said = read_error(body, self.error_schemas)
+            if status == 429:
+                raise _Retry(status, said,
+                             retry_after_seconds(response.headers.get("Retry-After")))
+            if status >= 500:
+                raise _Retry(status, said)
+            raise self._error(method, path, status, said, 1)
         try:
             return json.loads(body), response.headers
         except ValueError:

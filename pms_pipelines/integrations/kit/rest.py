@@ -19,6 +19,7 @@ from typing import Any
 from pms_pipelines.integrations.kit.auth import Auth
 from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
+from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
 from pms_pipelines.integrations.kit.paging import (
     EndlessPaging, PageRead, Paginator, Params, Record, Unpaged, UnexpectedBody,
 )
@@ -50,10 +51,11 @@ class RestClient:
         rate_limit_per_s: float | None = None, rate_key: str | None = None,
         policy: RetryPolicy = RetryPolicy(),
         progress: Callable[[PageRead], None] | None = None, sender: ApiSender | None = None,
-        read_ahead: bool = False,
+        read_ahead: bool = False, error_schemas: tuple[ErrorFields, ...] = (OAUTH_ERROR,),
     ) -> None:
         limiter = shared_bucket(base_url, rate_key, rate_limit_per_s)
-        self.sender = sender or ApiSender(base_url, {}, policy=policy, limiter=limiter)
+        self.sender = sender or ApiSender(base_url, {}, policy=policy, limiter=limiter,
+                                          error_schemas=error_schemas)
         self.auth = auth
         self.credentials = credentials
         self.progress = progress

@@ -18,17 +18,15 @@ From the vendor spec (`propertyware-openapi.json`) and its introduction:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import HeaderKeys
-from pms_pipelines.integrations.kit.http import (
-    ApiSender, RetryPolicy, default_error_message, shared_bucket,
-)
+from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
 from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient
+from pms_pipelines.integrations.kit.vendor_errors import ErrorFields
 
 PROPERTYWARE_BASE_URL = "https://api.propertyware.com/pw/api/rest/v1"
 MAX_LIMIT = 500  # the documented maximum `limit`
@@ -52,17 +50,8 @@ TENANTS = Resource("/contacts", PAGING, SINCE, params=(*BY_ID, ("type", "TENANT"
 LEASES = Resource("/leases", PAGING, SINCE, params=BY_ID)
 
 
-def error_message(body: bytes) -> str:
-    """The `userMessage` of Propertyware's `ErrorResponse`, with its field errors."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict) or not parsed.get("userMessage"):
-        return default_error_message(body)
-    details = [f"{e.get('key')}: {e.get('message')}" for e in parsed.get("errors") or []
-               if isinstance(e, dict)]
-    return parsed["userMessage"] + (f" ({'; '.join(details)})" if details else "")
+# Propertyware's `ErrorResponse`: `userMessage`, `errorCode`, `errors[]` of `key`/`message`.
+ERRORS = ErrorFields(code=("errorCode",), message=("userMessage",), details="errors")
 
 
 class PropertywareClient(RestClient):
@@ -75,7 +64,7 @@ class PropertywareClient(RestClient):
     ) -> None:
         limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
         sender = ApiSender(base_url, {}, policy=policy, limiter=limiter,
-                           error_message=error_message)
+                           error_schemas=(ERRORS,))
         super().__init__(base_url, HeaderKeys(AUTH_HEADERS), credentials, progress=progress,
                          sender=sender)
 

@@ -18,18 +18,16 @@ one sandbox serves both the authentication service and the platform.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
-from pms_pipelines.integrations.kit.http import (
-    ApiSender, RetryPolicy, default_error_message, shared_bucket,
-)
+from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
 from pms_pipelines.integrations.kit.paging import PageNumberPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
+from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
 
 REAPIT_BASE_URL = "https://platform.reapit.cloud"
 REAPIT_TOKEN_URL = "https://connect.reapit.cloud/token"
@@ -45,15 +43,10 @@ def token_url(base_url: str) -> str:
     return REAPIT_TOKEN_URL if base_url.rstrip("/") == REAPIT_BASE_URL else f"{base_url}/token"
 
 
-def error_message(body: bytes) -> str:
-    """Reapit's `ApiErrorModel` puts its message in `description`."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and isinstance(parsed.get("description"), str):
-        return parsed["description"]
-    return default_error_message(body)
+# `ApiErrorModel` / `ValidationErrorModel`: `statusCode`, `description`, `errors[]` of
+# `field`/`message`; the token endpoint answers OAuth errors.
+ERRORS = (ErrorFields(code=("statusCode",), message=("description",), details="errors",
+                      detail_keys=("field", "message")), OAUTH_ERROR)
 
 
 def _before(seconds: int) -> Callable[[datetime], str]:
@@ -102,7 +95,7 @@ class ReapitClient(RestClient):
         limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
         super().__init__(
             base_url, reapit_auth(base_url), credentials, policy=policy, progress=progress,
-            sender=ApiSender(base_url, {}, policy=policy, error_message=error_message,
+            sender=ApiSender(base_url, {}, policy=policy, error_schemas=ERRORS,
                              limiter=limiter),
         )
         self.paging = replace(PAGING, page_size=max(1, min(page_size, MAX_PAGE_SIZE)))

@@ -12,6 +12,7 @@ import requests
 
 from pms_pipelines.integrations.kit import ApiSender, PmsApiError, RateWindow, RetryPolicy
 from pms_pipelines.integrations.kit.http import retry_after_seconds
+from pms_pipelines.integrations.kit.vendor_errors import ErrorFields
 
 SECRET = "s3cr3t-value-for-tests"
 
@@ -49,6 +50,7 @@ def sender(*script: FakeResponse | Exception, **policy: float) -> tuple[ApiSende
         "https://pms.example.com/", {"x-secret": SECRET}, secrets=(SECRET,),
         policy=RetryPolicy(**policy), session=ScriptedSession(*script),  # type: ignore[arg-type]
         sleep=sleeps.append, rng=lambda: 1.0,
+        error_schemas=(ErrorFields(code=("ErrorCode",), message=("UserMessage",)),),
     )
     return api, sleeps
 

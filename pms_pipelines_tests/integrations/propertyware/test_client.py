@@ -14,7 +14,8 @@ from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.propertyware import INTEGRATION
-from pms_pipelines.integrations.propertyware.client import AUTH_HEADERS, error_message
+from pms_pipelines.integrations.kit.vendor_errors import read_error
+from pms_pipelines.integrations.propertyware.client import AUTH_HEADERS, ERRORS
 from pms_pipelines.integrations.propertyware.sandbox import RunningSandbox, start_sandbox
 
 CREDENTIALS = {"client_id": "test-client", "client_secret": "test-secret", "system_id": "42"}
@@ -91,5 +92,7 @@ def test_paging_limits_and_total_header(sandbox: RunningSandbox) -> None:
 def test_error_message_reads_the_error_response() -> None:
     body = (b'{"userMessage": "Invalid request", "errorCode": "BAD_REQUEST",'
             b' "errors": [{"key": "limit", "message": "must be at least 1"}]}')
-    assert error_message(body) == "Invalid request (limit: must be at least 1)"
-    assert error_message(b"<html>gateway</html>") == "<html>gateway</html>"
+    said = read_error(body, (ERRORS,))
+    assert (said.code, said.message) == ("BAD_REQUEST", "Invalid request (limit: must be at least 1)")
+    gateway = read_error(b"<html>gateway</html>", (ERRORS,))  # a proxy's page: not copied
+    assert str(gateway) == "no error fields the kit knows in a non-JSON body (20-byte body)"
