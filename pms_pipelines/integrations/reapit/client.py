@@ -6,7 +6,8 @@ From the vendor spec (`reapit-foundations-openapi.json`) and its API documentati
   a bearer token that expires (`expires_in`); every request also carries
   `api-version: 2020-01-31` and `reapit-customer: <customer id>` (whose data we read);
 - paging: `pageNumber` (from 1) / `pageSize` (1..100), records in `_embedded`, the total
-  in `totalCount`;
+  in `totalCount`, the page count in `totalPageCount` and the page's own size in
+  `pageSize` (the API documentation's paging table): the kit stops on whichever ends first;
 - incremental: `modifiedFrom` (ISO-8601 with a zone); tenancies document it as strictly
   "after", so their watermark is moved back one second (a re-read is harmless);
 - archive: properties, contacts and tenancies carry `fromArchive` and are filtered by it;
