@@ -108,9 +108,9 @@ def problems(spec: Spec, exchange: Exchange) -> list[str]:
     for name, header in (response.get("headers") or {}).items():
         if spec.resolve(header).get("required") and name.lower() not in got:
             found.append(f"{where}: response header {name!r} missing")
-    schema = _body_schema(spec, response)
+    schema = body_schema(spec, response)
     if schema is not None and exchange.body:
-        found += [f"{where} ({template}): {e}" for e in _schema_errors(spec, schema, exchange.body)]
+        found += [f"{where} ({template}): {e}" for e in schema_errors(spec, schema, exchange.body)]
     return found
 
 
@@ -131,7 +131,7 @@ def _api_key_headers(spec: Spec, op: dict[str, Any]) -> list[str]:
     return names
 
 
-def _body_schema(spec: Spec, response: dict[str, Any]) -> dict[str, Any] | None:
+def body_schema(spec: Spec, response: dict[str, Any]) -> dict[str, Any] | None:
     if spec.swagger2:
         return response.get("schema")
     content = response.get("content") or {}
@@ -141,7 +141,7 @@ def _body_schema(spec: Spec, response: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _schema_errors(spec: Spec, schema: dict[str, Any], body: bytes) -> list[str]:
+def schema_errors(spec: Spec, schema: dict[str, Any], body: bytes) -> list[str]:
     document = json.loads(body)
     if spec.swagger2:
         from jsonschema import Draft4Validator

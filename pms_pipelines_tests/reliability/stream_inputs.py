@@ -132,4 +132,4 @@ def stream_inputs(agency: str) -> st.SearchStrategy[list[StreamInput]]:
     """A stream's worth: mostly valid events, with every kind of hostile record mixed in."""
     one = st.one_of(valid_events(agency), valid_events(agency), hostile_field_events(agency),
                     arbitrary_json(), arbitrary_bytes)
-    return st.lists(one, min_size=1, max_size=25)
+    return st.lists(one, min_size=4, max_size=30)

@@ -1,0 +1,148 @@
+"""The conformance suite's vendor-spec fuzz: every registered integration, every entity,
+full and incremental, pulled from a stand-in vendor whose every answer is generated from
+the vendor's own published response schema (spec_responses.py; optional fields omitted,
+nulls, extremes, unicode, unknown fields, empty and short pages, any totals and page
+counts), with no test code of the integration's own. For each pull:
+
+- it ends with events and rejections, or with a clear `PmsApiError`, never anything
+  else (a `KeyError` on an optional id, an `OverflowError` on an extreme amount);
+- paging ends: it asks for at most `MAX_REQUESTS` pages;
+- every rejection keeps its reason and the provider's bytes; every event is of the
+  entity asked for;
+- every generated answer is valid under the spec's own validator (spec_check.py), so a
+  failure here is the client's, not the generator's.
+
+The vendors' specs stay outside the repository: where they are absent these tests skip,
+saying so. `make test` runs a bounded number of examples per integration and entity;
+`make reliability-report` runs many more (PMS_FUZZ_EXAMPLES) and reports the row
+"vendor-spec fuzz".
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pms_pipelines.canonical import Event
+from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected
+from pms_pipelines.integrations.kit.http import RetryPolicy
+from pms_pipelines_tests.integrations.generated_vendor import (
+    Answer,
+    PendingRequest,
+    converse,
+    generated_vendor,
+)
+from pms_pipelines_tests.integrations.spec_check import Spec, schema_errors, load_spec
+from pms_pipelines_tests.integrations.spec_responses import body_strategy, success_answer
+from pms_pipelines_tests.reliability import figures
+
+pytestmark = [pytest.mark.integration,
+              pytest.mark.filterwarnings("ignore:Generating overly large repr")]
+
+MAX_REQUESTS = 40
+FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.002)
+EXAMPLES = figures.fuzz_examples(default=8)
+CASES = [(name, entity) for name in sorted(REGISTRY) for entity in REGISTRY[name].entities]
+TALLY: Counter = Counter()
+
+
+def _answer(spec: Spec, draw: st.DataObject) -> Callable[[PendingRequest], Answer]:
+    def answer(request: PendingRequest) -> Answer:
+        path = urlsplit(request.path).path
+        documented = success_answer(spec, request.method, path)
+        raw = b""
+        if documented.body is not None:
+            body = draw.draw(body_strategy(documented.body), label=path)
+            raw = json.dumps(body).encode()
+            problems = schema_errors(spec, documented.spec_schema, raw)
+            assert not problems, f"generated an answer the spec refuses: {problems}"
+            TALLY["records served"] += _record_count(body)
+        headers = {name: str(draw.draw(body_strategy(schema), label=name))
+                   for name, schema in documented.headers.items()}
+        TALLY["answers"] += 1
+        return Answer(documented.status, raw, headers)
+
+    return answer
+
+
+def _record_count(body: object) -> int:
+    """Objects in the answer's first list: a page's records, whatever the envelope."""
+    if isinstance(body, list):
+        return len(body)
+    if isinstance(body, dict):
+        for value in body.values():
+            if isinstance(value, list):
+                return len(value)
+            if isinstance(value, dict):
+                return _record_count(value)
+    return 0
+
+
+@pytest.mark.parametrize(("name", "entity"), CASES, ids=[f"{n}-{e}" for n, e in CASES])
+def test_a_pull_survives_any_spec_valid_answer(name: str, entity: str) -> None:
+    integration = REGISTRY[name]
+    spec = load_spec(integration.spec_file or "")
+    if spec is None:
+        pytest.skip(f"{integration.spec_file} not found (../shared/pms_specs or "
+                    "PMS_SPECS_DIR): the vendor-spec fuzz needs the vendor's spec")
+    credentials = {f: f"{f}-{secrets.token_hex(4)}" for f in integration.credential_fields}
+
+    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data(), st.sampled_from([None, datetime(2020, 1, 1, tzinfo=UTC)]))
+    def one_pull(draw: st.DataObject, since: datetime | None) -> None:
+        with generated_vendor() as (port, pending):
+            request = PullRequest(
+                agency_id="fuzz", entity=entity,
+                base_url=f"http://127.0.0.1:{port}{spec.base_path}",
+                credentials=dict(credentials), since=since,
+                observed_at=datetime.now(UTC), policy=FAST,
+                save_credentials=lambda _c: None)
+            talk = converse(pending, lambda: list(integration.pull(request)),
+                            _answer(spec, draw), MAX_REQUESTS)
+        TALLY["pulls"] += 1
+        TALLY["requests"] += len(talk.requests)
+        if talk.error is not None:
+            TALLY["ended with PmsApiError" if isinstance(talk.error, PmsApiError)
+                  else "crashed"] += 1
+            assert isinstance(talk.error, PmsApiError), "".join(
+                traceback.format_exception(talk.error))
+            assert str(talk.error) and len(str(talk.error)) < 1000
+        else:
+            items = talk.outcome
+            rejected = [i for i in items if isinstance(i, Rejected)]
+            events = [i for i in items if isinstance(i, Event)]
+            TALLY["events"] += len(events)
+            TALLY["rejections"] += len(rejected)
+            assert len(events) + len(rejected) == len(items)
+            assert all(r.reason and r.raw and r.entity == entity for r in rejected)
+            assert all(e.entity == entity for e in events)
+        assert not talk.cut_off, f"paging did not end: {talk.requests[:5]}…"
+
+    one_pull()
+
+
+def test_vendor_spec_fuzz_figures() -> None:
+    """The report's row, from the pulls above (run in the same session)."""
+    if not TALLY["pulls"]:
+        pytest.skip("no vendor-spec fuzz ran (specs absent or deselected)")
+    figures.record(
+        "vendor-spec fuzz", events=TALLY["records served"], faults=TALLY["answers"],
+        lost=TALLY["crashed"], duplicated=0, dead_lettered=TALLY["rejections"],
+        note=(f"{len(CASES)} integration-entity pairs x {EXAMPLES} examples = "
+              f"{TALLY['pulls']} pulls, {TALLY['requests']} requests answered with "
+              f"{TALLY['records served']} generated records; {TALLY['events']} events, "
+              f"{TALLY['rejections']} kept rejections, "
+              f"{TALLY['ended with PmsApiError']} pulls ended with a PmsApiError, "
+              f"{TALLY['crashed']} crashed"))
+    assert TALLY["crashed"] == 0
