@@ -46,6 +46,10 @@ class BatchResult:
     replay_generation: int = 0  # of the shard's checkpoint: the lake tells replays apart
 
 
+class RecordsOutOfOrder(ValueError):
+    """A batch whose records are not in shard order after the checkpoint: the caller's bug."""
+
+
 class CheckpointMoved(Exception):
     """The shard's checkpoint is not where this run expected: another run advanced it."""
 
@@ -138,10 +142,11 @@ def _check_order(
     previous = None if expected_checkpoint is None else sequence_order(expected_checkpoint)
     for record in records:
         if record.shard_id != shard_id:
-            raise ValueError(f"record {record.sequence_number} is from shard {record.shard_id}")
+            raise RecordsOutOfOrder(
+                f"record {record.sequence_number} is from shard {record.shard_id}")
         position = sequence_order(record.sequence_number)
         if previous is not None and position <= previous:
-            raise ValueError(f"record {record.sequence_number} is not after {previous}")
+            raise RecordsOutOfOrder(f"record {record.sequence_number} is not after {previous}")
         previous = position
 
 

@@ -3,8 +3,9 @@
 Each batch is applied by `apply_batch` (rows, dead letters and the checkpoint commit
 together), so a crash at any point replays from the last commit and the version rule
 makes the replay harmless. A batch that one record's content makes fail is split until
-that record is dead-lettered alone (`isolate.py`): a shard always moves. Reading the next batch overlaps with applying the current
-one (a bounded prefetch of one batch), because both wait on I/O.
+that record is dead-lettered alone (`isolate.py`): a shard always moves. Reading the
+next batch overlaps with applying the current one (a bounded prefetch of one batch),
+because both wait on I/O.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pms_pipelines.consumer.batch import BatchResult, CheckpointMoved
+from pms_pipelines.consumer.batch import BatchResult, CheckpointMoved, RecordsOutOfOrder
 from pms_pipelines.stream.batched_put import PutFailed
 from pms_pipelines.stream.records import StreamRecord
 
@@ -41,7 +41,9 @@ ApplyBatch = Callable[
 # value too large to index). Everything else Postgres says is about the server, the
 # connection or our statements, not one record.
 _RECORD_SQLSTATE_CLASSES = frozenset({"22", "23", "54"})
-_WORLD_FAULTS = (CheckpointMoved, OSError, BotoCoreError, ClientError, PutFailed, MemoryError)
+# Faults no record's content causes: the world's, or the caller's (records out of order).
+_NOT_THE_RECORDS = (CheckpointMoved, RecordsOutOfOrder, OSError, BotoCoreError, ClientError,
+                    PutFailed, MemoryError)
 
 
 def is_record_fault(error: Exception) -> bool:
@@ -50,7 +52,7 @@ def is_record_fault(error: Exception) -> bool:
         if error.sqlstate is None:  # raised by the driver before the server saw it
             return isinstance(error, psycopg.DataError)
         return error.sqlstate[:2] in _RECORD_SQLSTATE_CLASSES
-    return not isinstance(error, _WORLD_FAULTS)
+    return not isinstance(error, _NOT_THE_RECORDS)
 
 
 def apply_isolating(
