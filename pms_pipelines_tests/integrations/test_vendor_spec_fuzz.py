@@ -51,7 +51,7 @@ pytestmark = [pytest.mark.integration,
 
 MAX_REQUESTS = 40
 FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.002)
-EXAMPLES = figures.fuzz_examples(default=8)
+EXAMPLES = figures.fuzz_examples(default=8, share=1 / 8)  # per integration and entity
 CASES = [(name, entity) for name in sorted(REGISTRY) for entity in REGISTRY[name].entities]
 TALLY: Counter = Counter()
 

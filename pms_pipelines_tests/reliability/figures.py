@@ -17,8 +17,11 @@ FUZZ_EXAMPLES_ENV = "PMS_FUZZ_EXAMPLES"
 REPORT_FUZZ_EXAMPLES = 400
 
 
-def fuzz_examples(default: int) -> int:
-    return int(os.environ.get(FUZZ_EXAMPLES_ENV) or default)
+def fuzz_examples(default: int, share: float = 1.0) -> int:
+    """`default` unless PMS_FUZZ_EXAMPLES is set; then `share` of it (a scenario that runs
+    once per integration and entity takes a part), never fewer than `default`."""
+    wanted = os.environ.get(FUZZ_EXAMPLES_ENV)
+    return max(default, round(int(wanted) * share)) if wanted else default
 
 
 def record(
