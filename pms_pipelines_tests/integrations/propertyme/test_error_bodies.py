@@ -5,8 +5,6 @@ failing on it must say the status and the body's size, not whose data it held.""
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,20 +12,10 @@ import pytest
 import requests
 
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest
-from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.propertyme.pull import pull
-from pms_pipelines.integrations.propertyme.sandbox import RunningSandbox, start_sandbox
+from pms_pipelines.integrations.propertyme.sandbox import RunningSandbox
+from pms_pipelines_tests.integrations.propertyme.conftest import FAST
 
-FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.01)
-
-
-@pytest.fixture()
-def sandbox() -> Iterator[tuple[RunningSandbox, dict[str, str]]]:
-    creds = {"client_id": f"c-{secrets.token_hex(4)}", "client_secret": secrets.token_hex(8),
-             "refresh_token": secrets.token_hex(8)}
-    running = start_sandbox([{"agency_id": "a", **creds, "units": 6}], rate_limit_per_s=None)
-    yield running, creds
-    running.stop()
 
 
 def contacts_as_a_400(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:

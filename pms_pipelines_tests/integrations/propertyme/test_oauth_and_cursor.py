@@ -3,33 +3,20 @@ kept up with across pulls and a mid-pull 401, saved back; and the Timestamp curs
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from pms_pipelines.integrations.kit import PmsApiError, ReauthorisationRequired
-from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging
 from pms_pipelines.integrations.propertyme import client as pme_client
 from pms_pipelines.integrations.propertyme.client import (
     PROPERTYME_BASE_URL, PROPERTYME_TOKEN_URL, PropertyMeClient, change_stamp, token_url,
 )
-from pms_pipelines.integrations.propertyme.sandbox import RunningSandbox, start_sandbox
+from pms_pipelines_tests.integrations.propertyme.conftest import FAST
 
-FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.01)
-
-
-@pytest.fixture()
-def sandbox() -> Iterator[tuple[RunningSandbox, dict[str, str]]]:
-    creds = {"client_id": f"c-{secrets.token_hex(4)}", "client_secret": secrets.token_hex(8),
-             "refresh_token": secrets.token_hex(8)}
-    running = start_sandbox([{"agency_id": "a", **creds, "units": 6}], rate_limit_per_s=None)
-    yield running, creds
-    running.stop()
 
 
 def _token(base_url: str, creds: dict[str, str], refresh: str) -> requests.Response:
