@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,12 +78,16 @@ class Drain:
 
 
 def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
-          max_runs: int = 200, drained: Drain | None = None) -> Drain:
+          max_runs: int = 200, drained: Drain | None = None,
+          before_commit: Callable[[Any, BatchResult], None] | None = None) -> Drain:
     """Run the consumer per ready shard until none has work, as the sensor would; a run
-    that raises is counted and simply started again (the sensor's next tick)."""
+    that raises is counted and simply started again (the sensor's next tick).
+    `before_commit` is the consume job's hook too (the lake sender)."""
     drained = drained or Drain()
 
-    def count_loaded(_conn: Any, result: BatchResult) -> None:
+    def count_loaded(conn: Any, result: BatchResult) -> None:
+        if before_commit is not None:
+            before_commit(conn, result)
         for outcome in result.outcomes:
             if outcome.outcome == "loaded" and outcome.event is not None:
                 pending[(outcome.event.event_id, outcome.event.version)] += 1

@@ -7,7 +7,9 @@ consumer drains it into Postgres, as the sensor would. Then:
 - every shard's checkpoint is its last record, and no consume run failed;
 - each record the decoder accepts counts towards its key: every key's row holds the
   newest version of its accepted events (a repeat or an older one changed nothing);
-- every other record is a dead letter exactly once, with its bytes and a reason.
+- every other record is a dead letter exactly once, with its bytes and a reason;
+- the lake (the consume job's Firehose sender, into moto's S3) got one line per record,
+  the refused ones as `rejected`.
 
 `make test` runs a bounded number of examples; `make reliability-report` runs thousands
 of records (PMS_FUZZ_EXAMPLES). Examples are derandomized, so a CI run is repeatable.
@@ -17,14 +19,21 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from pms_pipelines.aws import kinesis_client
+from pms_pipelines.aws import aws_client, kinesis_client
 from pms_pipelines.consumer.decode import InvalidEvent, decode_event
-from pms_pipelines.local_stack.aws_emulator import RunningEmulator, create_stream
+from pms_pipelines.lake.raw import list_day_objects, read_raw_lines
+from pms_pipelines.lake.sink import LakeSink
+from pms_pipelines.local_stack.aws_emulator import (
+    RunningEmulator,
+    create_delivery_stream,
+    create_stream,
+)
 from pms_pipelines.stream.publisher import publish_records
 from pms_pipelines.stream.records import OutgoingRecord, StreamRecord
 from pms_pipelines_tests.reliability import figures
@@ -35,6 +44,7 @@ from pms_pipelines_tests.reliability.common import (
     read_everything,
     table_rows,
 )
+from pms_pipelines_tests.lake.lake_env import new_bucket
 from pms_pipelines_tests.reliability.stream_inputs import StreamInput, stream_inputs
 
 pytestmark = [pytest.mark.integration,
@@ -78,7 +88,13 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
         on_stream = read_everything(client, stream)
         assert sorted(r.data for r in on_stream) == sorted(i.data for i in inputs)
 
-        drained = drain(client, db_url, stream, batch_limit=7)
+        bucket = new_bucket()
+        create_delivery_stream(f"{bucket}-fh", bucket, "raw/")
+        now = datetime.now(UTC)
+        lake = LakeSink(aws_client("firehose"), f"{bucket}-fh", stream, "fuzz",
+                        clock=lambda: now)
+
+        drained = drain(client, db_url, stream, batch_limit=7, before_commit=lake)
 
         accepted, refused = [], set()
         for record in on_stream:  # shard order: a key's events in the order published
@@ -114,6 +130,14 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
         assert all(count == 1 for count in by_position.values()), "a dead letter twice"
         assert set(by_position) == refused | isolated
         raw_at = {_at(r): r.data for r in on_stream}
+        # The lake got one line per record, rejected ones as rejected.
+        s3 = aws_client("s3")
+        lines = read_raw_lines(s3, bucket, list_day_objects(s3, bucket, "raw/", now.date()))
+        assert lines.unreadable == 0
+        outcomes = {(x["shard_id"], x["sequence_number"]): x["outcome"] for x in lines.lines}
+        assert len(lines.lines) == len(outcomes) == len(on_stream)
+        assert {at for at, outcome in outcomes.items() if outcome == "rejected"} \
+            == refused | isolated
         assert all(bytes(raw) == raw_at[(shard, seq)] and reason
                    for shard, seq, raw, reason in letters)
 
