@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pms_pipelines.consumer.batch import BatchResult, apply_batch
-from pms_pipelines.consumer.isolate import apply_isolating
+from pms_pipelines.consumer.isolate import ISOLATED_REASON, apply_isolating
 from pms_pipelines.consumer.retention import CheckpointExpired, retention_gap
 from pms_pipelines.consumer.shard_probe import remember_iterator
 from pms_pipelines.db.checkpoints import read_checkpoints
@@ -41,6 +41,7 @@ class ConsumeReport:
     loaded: int = 0
     stale: int = 0
     rejected: int = 0
+    isolated: int = 0  # of the rejected: passed validation, failed their batch (isolate.py)
     loaded_by_entity: dict[str, int] = field(default_factory=dict)
     millis_behind_latest: int = 0
     checkpoint: str | None = None
@@ -64,6 +65,8 @@ class ConsumeReport:
                 if outcome.outcome == "loaded" and outcome.event is not None:
                     entity = outcome.event.entity
                     self.loaded_by_entity[entity] = self.loaded_by_entity.get(entity, 0) + 1
+                elif outcome.reason and outcome.reason.startswith(ISOLATED_REASON):
+                    self.isolated += 1
         self.millis_behind_latest = batch.millis_behind_latest
         self.checkpoint = results[-1].checkpoint
         self.shard_ended = self.shard_ended or batch.shard_ended

@@ -30,6 +30,7 @@ from pms_pipelines.stream.batched_put import PutFailed
 from pms_pipelines.stream.records import StreamRecord
 
 log = logging.getLogger(__name__)
+ISOLATED_REASON = "could not be applied: "  # how an isolated record's dead letter begins
 
 # Apply these records after this checkpoint (ending the shard if told), dead-lettering
 # the sequence numbers in the mapping with the reason given; commit; say what was done.
@@ -72,7 +73,7 @@ def apply_isolating(
         fault = error
     if len(records) == 1:
         record = records[0]
-        reason = f"could not be applied: {type(fault).__name__}: {fault}"
+        reason = f"{ISOLATED_REASON}{type(fault).__name__}: {fault}"
         log.warning("dead-lettering %s/%s, which fails the batch: %s", record.shard_id,
                     record.sequence_number, reason[:300])
         return [apply(records, expected_checkpoint, shard_ended,

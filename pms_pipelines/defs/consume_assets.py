@@ -95,6 +95,11 @@ def consume_stream(
                 retention_outcome(kinesis.stream_name, {config.shard_id: str(gap)}, affected),
                 STREAM_KEY, RETENTION_GAP)
             raise
+    if report.isolated:
+        context.log.warning(
+            f"shard {config.shard_id}: {report.isolated} record(s) passed validation but "
+            "failed their batch; each was dead-lettered alone ('could not be applied') and "
+            "the shard went on: a gap in validation to fix (see the runbook, Dead letters)")
     context.log.info(
         f"shard {config.shard_id}: {report.records} records in {report.seconds:.1f}s "
         f"({report.events_per_second:.0f}/s), checkpoint {report.checkpoint}, "
@@ -109,6 +114,7 @@ def consume_stream(
                 "records_in_run": report.records,
                 "stale_in_run": report.stale,
                 "rejected_in_run": report.rejected,
+                "isolated_in_run": report.isolated,
                 "lag_seconds": round(report.millis_behind_latest / 1000, 3),
                 "events_per_second": round(report.events_per_second, 1),
                 "sent_to_lake_in_run": sink.stats.delivered if sink else 0,

@@ -130,6 +130,7 @@ def test_a_record_that_fails_its_batch_is_isolated_and_dead_lettered(
                for letter in letters)
     assert loaded == (40,)
     assert sum(r.rejected for r in reports) == 2 and sum(r.loaded for r in reports) == 40
+    assert sum(r.isolated for r in reports) == 2
 
 
 def test_a_fault_of_the_world_fails_the_run_and_dead_letters_nothing(
