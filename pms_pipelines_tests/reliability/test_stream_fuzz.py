@@ -89,12 +89,14 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
         assert sorted(r.data for r in on_stream) == sorted(i.data for i in inputs)
 
         bucket = new_bucket()
+        firehose = aws_client("firehose")
         create_delivery_stream(f"{bucket}-fh", bucket, "raw/")
         now = datetime.now(UTC)
-        lake = LakeSink(aws_client("firehose"), f"{bucket}-fh", stream, "fuzz",
-                        clock=lambda: now)
-
-        drained = drain(client, db_url, stream, batch_limit=7, before_commit=lake)
+        lake = LakeSink(firehose, f"{bucket}-fh", stream, "fuzz", clock=lambda: now)
+        try:
+            drained = drain(client, db_url, stream, batch_limit=7, before_commit=lake)
+        finally:  # moto, like Firehose, allows 50 delivery streams
+            firehose.delete_delivery_stream(DeliveryStreamName=f"{bucket}-fh")
 
         accepted, refused = [], set()
         for record in on_stream:  # shard order: a key's events in the order published
@@ -119,7 +121,7 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
         by_position = Counter((shard, seq) for shard, seq, _raw, _reason in letters)
         last = {r.shard_id: r.sequence_number for r in on_stream}
         kinds = Counter(i.kind for i in inputs)
-        tally.update(records=len(inputs), refused=len(refused), lost=lost, extra=extra,
+        tally.update(streams=1, records=len(inputs), refused=len(refused), lost=lost, extra=extra,
                      letters=len(letters), isolated=len(isolated),
                      stalled=sum(checkpoints.get(s) != seq for s, seq in last.items()),
                      failed_runs=drained.failed_runs, **kinds)
@@ -148,7 +150,7 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
             "stream fuzz", events=tally["records"], faults=tally["records"] - tally["valid"],
             lost=tally["lost"] + tally["stalled"], duplicated=tally["extra"],
             dead_lettered=tally["letters"],
-            note=(f"{EXAMPLES} generated streams, {tally['records']} records: "
+            note=(f"{tally['streams']} generated streams, {tally['records']} records: "
                   f"{tally['valid']} valid events, {tally['hostile field']} valid events with "
                   f"one hostile field, {tally['json']} arbitrary JSON, {tally['bytes']} "
                   f"arbitrary bytes; {tally['refused']} refused by validation, "
