@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 from pms_pipelines.aws import aws_client, kinesis_client
 from pms_pipelines.consumer.decode import InvalidEvent, decode_event
+from pms_pipelines.consumer.isolate import ISOLATED_REASON
 from pms_pipelines.lake.raw import list_day_objects, read_raw_lines
 from pms_pipelines.lake.sink import LakeSink
 from pms_pipelines.local_stack.aws_emulator import (
@@ -112,7 +113,7 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
                 "SELECT shard_id, sequence_number FROM ingest.checkpoint "
                 "WHERE stream_name = %s", (stream,)).fetchall())
         isolated = {(shard, seq) for shard, seq, _raw, reason in letters
-                    if reason.startswith("could not be applied")}
+                    if reason.startswith(ISOLATED_REASON)}
         # A record that passed validation and still failed its batch is dead-lettered
         # alone (isolate.py): lost to the tables, but kept, and counted in the report.
         lost, extra = lost_and_wrong(
@@ -121,8 +122,8 @@ def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
         by_position = Counter((shard, seq) for shard, seq, _raw, _reason in letters)
         last = {r.shard_id: r.sequence_number for r in on_stream}
         kinds = Counter(i.kind for i in inputs)
-        tally.update(streams=1, records=len(inputs), refused=len(refused), lost=lost, extra=extra,
-                     letters=len(letters), isolated=len(isolated),
+        tally.update(streams=1, records=len(inputs), refused=len(refused), lost=lost,
+                     extra=extra, letters=len(letters), isolated=len(isolated),
                      stalled=sum(checkpoints.get(s) != seq for s, seq in last.items()),
                      failed_runs=drained.failed_runs, **kinds)
 
