@@ -2,7 +2,8 @@
 full and incremental, pulled from a stand-in vendor whose every answer is generated from
 the vendor's own published response schema (spec_responses.py; optional fields omitted,
 nulls, extremes, unicode, unknown fields, empty and short pages, any totals and page
-counts), with no test code of the integration's own. For each pull:
+counts, and now and then pages as full as asked so that the next page is asked for),
+with no test code of the integration's own. For each pull:
 
 - it ends with events and rejections, or with a clear `PmsApiError`, never anything
   else (a `KeyError` on an optional id, an `OverflowError` on an extreme amount);
@@ -27,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -52,6 +53,7 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
 MAX_REQUESTS = 40
+FULL_PAGES = 3  # full pages a pull may be served
 FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.002)
 EXAMPLES = figures.fuzz_examples(default=8, share=1 / 8)  # per integration and entity
 CASES = [(name, entity) for name in sorted(REGISTRY) for entity in REGISTRY[name].entities]
@@ -59,16 +61,28 @@ TALLY: Counter = Counter()
 
 
 def _answer(spec: Spec, draw: st.DataObject) -> Callable[[PendingRequest], Answer]:
+    full_pages = 0
+
     def answer(request: PendingRequest) -> Answer:
-        path = urlsplit(request.path).path
-        documented = success_answer(spec, request.method, path)
+        nonlocal full_pages
+        url = urlsplit(request.path)
+        documented = success_answer(spec, request.method, url.path)
         raw = b""
         if documented.body is not None:
-            body = draw.draw(body_strategy(documented.body), label=path)
-            raw = json.dumps(body).encode()
-            problems = schema_errors(spec, documented.spec_schema, raw)
+            body = draw.draw(body_strategy(documented.body), label=url.path)
+            problems = schema_errors(spec, documented.spec_schema, json.dumps(body).encode())
             assert not problems, f"generated an answer the spec refuses: {problems}"
-            TALLY["records served"] += _record_count(body)
+            records = _records(body)
+            # Now and then a page as full as asked (or one more): the paging that follows
+            # a full page is fuzzed too. Its records repeat the generated ones, so it stays
+            # valid; at most FULL_PAGES a pull, so a pull still ends.
+            if (records and full_pages < FULL_PAGES
+                    and draw.draw(st.booleans(), label="a full page")):
+                full_pages += 1
+                size = _asked_page_size(url.query) + draw.draw(st.integers(0, 1))
+                records[:] = [records[i % len(records)] for i in range(size)]
+            raw = json.dumps(body).encode()
+            TALLY["records served"] += len(records or ())
         headers = {name: str(draw.draw(body_strategy(schema), label=name))
                    for name, schema in documented.headers.items()}
         TALLY["answers"] += 1
@@ -77,17 +91,25 @@ def _answer(spec: Spec, draw: st.DataObject) -> Callable[[PendingRequest], Answe
     return answer
 
 
-def _record_count(body: object) -> int:
-    """Objects in the answer's first list: a page's records, whatever the envelope."""
+def _records(body: object) -> list | None:
+    """The answer's first list (a page's records, whatever the envelope), to change in
+    place; None if it has none."""
     if isinstance(body, list):
-        return len(body)
+        return body
     if isinstance(body, dict):
         for value in body.values():
-            if isinstance(value, list):
-                return len(value)
-            if isinstance(value, dict):
-                return _record_count(value)
-    return 0
+            found = _records(value) if isinstance(value, (list, dict)) else None
+            if found is not None:
+                return found
+    return None
+
+
+def _asked_page_size(query: str) -> int:
+    """The page size the request asked for (a `limit`/`pageSize` parameter), else 100."""
+    for name, value in parse_qsl(query):
+        if ("limit" in name.lower() or "size" in name.lower()) and value.isdigit():
+            return min(int(value), 5000)
+    return 100
 
 
 class _InlineExecutor:
