@@ -1,15 +1,14 @@
 """Responses generated from a vendor's published response schemas, for the vendor-spec fuzz.
 
 An operation's success response schema (OpenAPI 3 or Swagger 2) becomes a plain JSON
-Schema, and that into a Hypothesis strategy (`body_strategy`; hypothesis-jsonschema does
-the same but fails on this Hypothesis release, and these specs use a small subset of
-JSON Schema): `$ref`s inlined (a recursive one
-is cut after a few levels), OpenAPI's `nullable` / `x-nullable` spelled as a `null`
-type, `int32`/`int64` formats as the integer bounds they mean, documentation keywords
-dropped, and arrays held to a few items so a page stays small. Everything else stays as
-the vendor wrote it: optional fields are omitted, nulls, extremes and unicode appear
-because the schema allows them, and additional properties wherever it does not forbid
-them.
+Schema (`$ref`s inlined, a recursive one cut after a few levels; OpenAPI's `nullable` /
+`x-nullable` spelled as a `null` type; `int32`/`int64` formats as the integer bounds they
+mean; documentation keywords dropped; arrays held to a few items, the fuzz test pads a
+page when it wants a full one), and that a Hypothesis strategy (`body_strategy`).
+hypothesis-jsonschema does the same but fails on this Hypothesis release, and the specs
+use a small subset of JSON Schema. Everything else stays as the vendor wrote it: optional
+fields are omitted, nulls, extremes and unicode appear because the schema allows them,
+and additional properties wherever it does not forbid them.
 """
 
 from __future__ import annotations
