@@ -25,6 +25,9 @@ from pms_pipelines_tests.integrations.spec_check import Spec, body_schema
 
 MAX_ITEMS = 4
 MAX_DEPTH = 3  # how often one `$ref` may nest inside itself before it is cut off
+# What a cut-off `$ref` becomes: an array of it stays empty, an optional property of it
+# is left out, an `anyOf` takes another option (never a null the spec does not allow).
+CUT = {"not": {}}
 _DOCUMENTATION = {"description", "example", "examples", "title", "readOnly", "writeOnly",
                   "xml", "discriminator", "externalDocs", "deprecated", "default"}
 _INTEGER_BOUNDS = {"int32": 2**31 - 1, "int64": 2**63 - 1}
@@ -79,7 +82,7 @@ def _plain(spec: Spec, node: Any, seen: tuple[str, ...] = ()) -> Any:
     if "$ref" in node:
         ref = node["$ref"]
         if seen.count(ref) >= MAX_DEPTH:
-            return {"type": "null"}  # deep enough: the recursive field is left empty
+            return dict(CUT)  # deep enough: the recursive value is left out
         return _plain(spec, spec.resolve(node), (*seen, ref))
     out = {key: _plain(spec, value, seen) for key, value in node.items()
            if key not in _DOCUMENTATION and not key.startswith("x-")
@@ -132,7 +135,7 @@ _FORMATS: dict[str, st.SearchStrategy[str]] = {
 def _of(schema: Any) -> st.SearchStrategy[Any]:
     if schema is True or schema == {}:
         return _JSON
-    if schema is False:
+    if schema is False or schema == CUT:
         return st.nothing()
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
@@ -158,6 +161,8 @@ def _of(schema: Any) -> st.SearchStrategy[Any]:
 def _merged(base: dict[str, Any], extra: Any) -> dict[str, Any]:
     if not isinstance(extra, dict):
         return base
+    if extra == CUT:
+        return dict(CUT)
     out = {**base, **extra}
     out["properties"] = {**base.get("properties", {}), **extra.get("properties", {})}
     out["required"] = sorted({*base.get("required", ()), *extra.get("required", ())})
@@ -188,6 +193,8 @@ def _string(schema: dict[str, Any]) -> st.SearchStrategy[str]:
 
 def _array(schema: dict[str, Any]) -> st.SearchStrategy[list[Any]]:
     low = schema.get("minItems", 0)
+    if schema.get("items") == CUT:
+        return st.just([]) if low == 0 else st.nothing()
     return st.lists(_of(schema.get("items", {})), min_size=low,
                     max_size=max(low, schema.get("maxItems", MAX_ITEMS)))
 
@@ -198,7 +205,7 @@ def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     known = st.fixed_dictionaries(
         {name: _of(properties[name]) for name in required},
         optional={name: _of(value) for name, value in properties.items()
-                  if name not in required})
+                  if name not in required and value != CUT})
     extra = schema.get("additionalProperties", True)
     if extra is False:
         return known

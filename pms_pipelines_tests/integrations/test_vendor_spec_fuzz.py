@@ -7,7 +7,8 @@ with no test code of the integration's own. For each pull:
 
 - it ends with events and rejections, or with a clear `PmsApiError`, never anything
   else (a `KeyError` on an optional id, an `OverflowError` on an extreme amount);
-- paging ends: it asks for at most `MAX_REQUESTS` pages;
+- paging ends: once the stand-in's pages are empty (after `ENDS_AFTER` answers), the
+  pull stops by itself, within `MAX_REQUESTS` requests in all;
 - every rejection keeps its reason and the provider's bytes; every event is of the
   entity asked for;
 - every generated answer is valid under the spec's own validator (spec_check.py), so a
@@ -52,7 +53,11 @@ from pms_pipelines_tests.reliability import figures
 pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
-MAX_REQUESTS = 40
+# Every collection ends: after this many answers the stand-in serves its pages empty (as
+# generated otherwise), and a pull must then stop by itself, within MAX_REQUESTS in all.
+# (A total or page count drawn huge keeps a client paging, rightly, until an empty page.)
+ENDS_AFTER = 30
+MAX_REQUESTS = 100
 FULL_PAGES = 3  # full pages a pull may be served
 FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.002)
 EXAMPLES = figures.fuzz_examples(default=8, share=1 / 8)  # per integration and entity
@@ -61,10 +66,11 @@ TALLY: Counter = Counter()
 
 
 def _answer(spec: Spec, draw: st.DataObject) -> Callable[[PendingRequest], Answer]:
-    full_pages = 0
+    full_pages = answered = 0
 
     def answer(request: PendingRequest) -> Answer:
-        nonlocal full_pages
+        nonlocal full_pages, answered
+        answered += 1
         url = urlsplit(request.path)
         documented = success_answer(spec, request.method, url.path)
         raw = b""
@@ -76,7 +82,9 @@ def _answer(spec: Spec, draw: st.DataObject) -> Callable[[PendingRequest], Answe
             # Now and then a page as full as asked (or one more): the paging that follows
             # a full page is fuzzed too. Its records repeat the generated ones, so it stays
             # valid; at most FULL_PAGES a pull, so a pull still ends.
-            if (records and full_pages < FULL_PAGES
+            if records and answered > ENDS_AFTER:
+                records.clear()
+            elif (records and full_pages < FULL_PAGES
                     and draw.draw(st.booleans(), label="a full page")):
                 full_pages += 1
                 size = _asked_page_size(url.query) + draw.draw(st.integers(0, 1))
