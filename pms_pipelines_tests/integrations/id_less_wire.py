@@ -13,6 +13,8 @@ from typing import Any
 
 import requests
 
+from pms_pipelines_tests.integrations.wire_tap import WireTap
+
 # `id` in any case, or a camel-case name ending in Id/ID (`LeaseId`, `buildingID`), but
 # not a word that merely ends in "id" (`Paid`).
 ID_KEY = re.compile(r"^(?:[iI][dD]|.*[a-z0-9][I][dD])$")
@@ -34,24 +36,15 @@ def first_records(body: Any) -> list[dict[str, Any]]:
     return [records[0] for records in lists if records and isinstance(records[0], dict)]
 
 
-class IdLessWire:
+class IdLessWire(WireTap):
     """Installs itself over `requests.Session.send`; counts the records it stripped."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.stripped = 0
-        self._send = requests.Session.send
-
-    def install(self, monkeypatch: Any) -> IdLessWire:
-        wire = self
-
-        def send(session: requests.Session, prepared: requests.PreparedRequest, **kw: Any):
-            return wire.send(session, prepared, **kw)
-
-        monkeypatch.setattr(requests.Session, "send", send)
-        return self
 
     def send(self, session: requests.Session, prepared: requests.PreparedRequest, **kw: Any):
-        response = self._send(session, prepared, **kw)
+        response = self.forward(session, prepared, **kw)
         if prepared.method != "GET" or response.status_code != 200:
             return response
         try:

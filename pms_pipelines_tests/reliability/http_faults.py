@@ -14,13 +14,16 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from pms_pipelines_tests.integrations.wire_tap import WireTap
+
 KINDS = ("429 Retry-After", "429", "500", "502", "503", "timeout", "truncated JSON")
 
 
-class HttpFaults:
+class HttpFaults(WireTap):
     def __init__(self, rate: float, seed: int = 6,
                  after_request: Callable[[int], None] | None = None,
                  truncate_posts: bool = True) -> None:
+        super().__init__()
         self.rate = rate
         # A truncated answer to a POST the server did process (a one-use refresh token
         # rotated) cannot be retried: it has its own test in test_pms_faults.py.
@@ -31,20 +34,10 @@ class HttpFaults:
         self.requests = 0
         self.after_request = after_request  # e.g. expire tokens on the n-th request
         self.lock = threading.Lock()
-        self._send = requests.Session.send
 
     @property
     def total(self) -> int:
         return sum(self.injected.values())
-
-    def install(self, monkeypatch: Any) -> HttpFaults:
-        faults = self
-
-        def send(session: requests.Session, prepared: requests.PreparedRequest, **kw: Any):
-            return faults.send(session, prepared, **kw)
-
-        monkeypatch.setattr(requests.Session, "send", send)
-        return self
 
     def send(self, session: requests.Session, prepared: requests.PreparedRequest, **kw: Any):
         with self.lock:
@@ -63,7 +56,7 @@ class HttpFaults:
         if kind == "timeout":
             raise requests.ReadTimeout("injected read timeout")
         if kind is None or kind == "truncated JSON":
-            response = self._send(session, prepared, **kw)
+            response = self.forward(session, prepared, **kw)
             if kind and response.status_code == 200 and len(response.content) > 2:
                 response._content = response.content[: len(response.content) // 2]
             return response
