@@ -349,4 +349,4 @@ def version_at(moment: datetime) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_CLOCK_SKEW_US = version_at(_EPOCH + CLOCK_SKEW)
+_CLOCK_SKEW_US = CLOCK_SKEW // timedelta(microseconds=1)

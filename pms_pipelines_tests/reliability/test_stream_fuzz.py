@@ -55,10 +55,6 @@ AGENCY = "fuzz"
 EXAMPLES = figures.fuzz_examples(default=40)
 
 
-class Tally(Counter):
-    """What every example of the run fed in and what came out, for the report's row."""
-
-
 def _fresh_tables(db_url: str) -> None:
     with psycopg.connect(db_url) as conn:
         tables = [name for (name,) in conn.execute(
@@ -73,7 +69,7 @@ def _at(record: StreamRecord) -> tuple[str, str]:
 
 def test_no_input_stalls_a_shard_or_vanishes(moto_emulator: RunningEmulator,
                                              db_url: str) -> None:
-    tally = Tally()
+    tally: Counter = Counter()  # what every example fed in and what came out: the report's row
 
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
