@@ -99,6 +99,12 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
                     context.log.error(f"{entity}: pull failed, watermark unchanged: {error}")
                     failures.append(f"{entity}: {error}")
                     continue
+                if report.unaccounted:
+                    context.log.error(
+                        f"{entity}: {report.unaccounted} record(s) read but neither "
+                        f"published, rejected nor skipped with a reason ({report.read} read, "
+                        f"{report.pulled} pulled, skipped {report.skipped or 'none'}): a bug "
+                        f"in the {integration.name} integration's feed")
                 yield MaterializeResult(asset_key=key, metadata=_metadata(report))
         if failures:
             raise Failure(
@@ -119,7 +125,10 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
 def _metadata(report: PullReport) -> dict[str, object]:
     return {
         "mode": report.mode,
+        "read": report.read,
         "pulled": report.pulled,
+        "skipped": sum(report.skipped.values()),
+        "unaccounted": report.unaccounted,
         "published": report.published,
         "rejected": report.rejected,
         "deletes": report.deletes,
@@ -130,6 +139,9 @@ def _metadata(report: PullReport) -> dict[str, object]:
         "watermark": MetadataValue.timestamp(report.watermark_after)
         if report.watermark_after
         else MetadataValue.null(),
+        "skipped_why": MetadataValue.md(
+            "\n".join(f"- {n}: {why}" for why, n in sorted(report.skipped.items())) or "none"
+        ),
         "rejections": MetadataValue.md(
             "\n".join(f"- {r.source_id}: {r.reason}" for r in report.rejections[:20]) or "none"
         ),

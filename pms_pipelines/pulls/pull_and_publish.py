@@ -40,6 +40,9 @@ class PullReport:
     agency_id: str
     entity: str
     mode: str
+    read: int = 0  # records read from the entity's own collections (kit/ledger.py)
+    skipped: dict[str, int] = field(default_factory=dict)  # by the feed, per reason
+    unaccounted: int = 0  # read, yet neither pulled (event or rejection) nor skipped
     pulled: int = 0
     published: int = 0
     rejected: int = 0
@@ -112,6 +115,7 @@ def pull_and_publish(
         seen: set[str] = set()
         events = _events_tracking(integration.pull(request), report, seen)
         _publish(kinesis, stream, events, report)
+        _account(request, report)
         diff = None
         if full:
             previous_ids = snapshots.previous_snapshot(conn, integration.name, agency_id, entity)
@@ -149,9 +153,20 @@ def pull_and_publish(
             log(
                 f"{integration.name}/{agency_id}/{entity}: {report.mode} pull done, "
                 f"{report.pulled} pulled, {report.published} published, {report.deletes} deletes, "
-                f"{report.rejected} rejected in {report.seconds:.1f}s"
+                f"{report.rejected} rejected, {sum(report.skipped.values())} skipped "
+                f"in {report.seconds:.1f}s"
             )
         return report
+
+
+def _account(request: PullRequest, report: PullReport) -> None:
+    """What the pull read against what became of it. A record unaccounted for is a bug
+    of the integration's feed (it dropped a record without a declared reason): the
+    report says so, and the pull asset logs it as an error."""
+    ledger = request.ledger
+    report.read = ledger.read[request.entity]
+    report.skipped = dict(ledger.skipped)
+    report.unaccounted = ledger.unaccounted(request.entity, report.pulled)
 
 
 def _events_tracking(

@@ -42,13 +42,19 @@ class Provider:
         self.sandbox = module.start_sandbox([agency], rate_limit_per_s=None)
 
     def pull(self, entity: str, since: datetime | None = None, **changes: Any) -> list:
+        """Every item of one pull; every record it read is accounted for (kit/ledger.py)."""
         request = PullRequest(
             agency_id=self.agency_id, entity=entity, base_url=self.sandbox.base_url,
             credentials=changes.pop("credentials", self.credentials), since=since,
             observed_at=datetime.now(timezone.utc), policy=FAST,
             save_credentials=self.credentials.update, **changes,
         )
-        return list(self.integration.pull(request))
+        items = list(self.integration.pull(request))
+        ledger = request.ledger
+        assert ledger.unaccounted(entity, len(items)) == 0, (
+            f"{ledger.read[entity]} {entity} records read, {len(items)} pulled, "
+            f"skipped {dict(ledger.skipped)}")
+        return items
 
 
 @pytest.fixture(scope="module", params=NAMES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,8 +15,11 @@ from pms_pipelines.canonical import Event
 from pms_pipelines.db import watermarks
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.integrations.buildium.client import BuildiumClient
+from pms_pipelines.integrations.buildium.pull import FEEDS
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
 from pms_pipelines.integrations.kit import PmsApiError
+from pms_pipelines.integrations.kit.declared import pull_from_feeds
 from pms_pipelines.pulls import progress
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines.aws import kinesis_client
@@ -60,6 +64,7 @@ def _pull(sandbox, db_conn, stream, entity, *, full, credentials=None, kinesis=N
 def test_full_then_incremental_pull_publish_what_changed(sandbox, kinesis_stream, db_conn) -> None:
     first = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
     assert first.mode == "full" and first.pulled > 0
+    assert (first.read, first.skipped, first.unaccounted) == (first.pulled, {}, 0)
     assert first.published == first.pulled - first.rejected
     assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "tenant") == first.watermark_after
     assert len(_stream_events(kinesis_stream)) == first.published
@@ -72,6 +77,29 @@ def test_full_then_incremental_pull_publish_what_changed(sandbox, kinesis_stream
     changed = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False)
     assert 0 < changed.published < first.published
     assert changed.watermark_after > first.watermark_after
+
+
+def test_a_record_a_feed_drops_without_a_reason_is_reported(
+    sandbox, kinesis_stream, db_conn
+) -> None:
+    """A feed that loses records (a bug of an integration) cannot hide it: the records
+    its client read are counted apart from what it yields."""
+
+    def every_other(client, req):
+        yield from (seen for i, seen in enumerate(FEEDS["tenant"](client, req)) if i % 2)
+
+    def client(req):
+        return BuildiumClient(req.base_url, req.credentials["client_id"],
+                              req.credentials["client_secret"], rate_limit_per_s=None)
+
+    lossy = replace(BUILDIUM, pull=pull_from_feeds("buildium", {"tenant": every_other}, client))
+    running, credentials = sandbox
+    report = pull_and_publish(
+        lossy, agency_id=AGENCY, entity="tenant", credentials=credentials,
+        base_url=running.base_url, conn=db_conn, kinesis=kinesis_client(),
+        stream=kinesis_stream, full=True)
+    assert report.read == len(running.store(AGENCY).records["tenants"]) > report.pulled > 0
+    assert report.unaccounted == report.read - report.pulled
 
 
 def test_a_failed_publish_leaves_the_watermark(sandbox, kinesis_stream, db_conn) -> None:

@@ -48,16 +48,17 @@ PAGING = OffsetPaging("offset", "limit", MAX_LIMIT, total_header="X-Total-Count"
                       in_flight=IN_FLIGHT)
 
 
-def _resource(path: str) -> Resource:
-    return Resource(path, PAGING, since_param="lastupdatedfrom")
+def _resource(path: str, *holds: str) -> Resource:
+    return Resource(path, PAGING, since_param="lastupdatedfrom", holds=holds)
 
 
-RENTALS = _resource("/v1/rentals")
-UNITS = _resource("/v1/rentals/units")
-OWNERS = _resource("/v1/rentals/owners")
-TENANTS = _resource("/v1/leases/tenants")
-LEASES = _resource("/v1/leases")
-RENTS = _resource("/v1/leases/rent")
+RENTALS = _resource("/v1/rentals")  # buildings: a look-up of the property pull
+UNITS = _resource("/v1/rentals/units", "property")
+OWNERS = _resource("/v1/rentals/owners", "landlord")
+TENANTS = _resource("/v1/leases/tenants", "tenant")
+LEASES = _resource("/v1/leases", "tenancy")
+LEASE = Resource("/v1/leases/{lease_id}", holds=("tenancy",))
+RENTS = _resource("/v1/leases/rent")  # joined to leases
 
 
 class BuildiumClient(RestClient):
@@ -104,8 +105,7 @@ class BuildiumClient(RestClient):
         return self._read(LEASES, since)
 
     def lease(self, lease_id: int) -> dict[str, Any]:
-        body, _ = self.get(f"/v1/leases/{int(lease_id)}")
-        return body
+        return self.record(LEASE, lease_id=int(lease_id))
 
     def rents(
         self, since: datetime | None = None, lease_ids: Iterable[int] | None = None

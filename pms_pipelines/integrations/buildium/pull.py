@@ -47,7 +47,8 @@ def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observatio
         # and owners of the units to map: never the whole of either.
         touched = set(by_id(client.rentals(req.since)))
         touched |= {p for o in client.owners(req.since) for p in o.get("PropertyIds") or []}
-        changed = list(unique(client.units(req.since), client.units(property_ids=touched)))
+        changed = list(unique(client.units(req.since), client.units(property_ids=touched),
+                              ledger=req.ledger))
         needed = {u.get("PropertyId") for u in changed}
         rentals = by_id(client.rentals(property_ids=needed))
         landlords = _landlords(client.owners(property_ids=needed))
@@ -71,7 +72,8 @@ def _landlords(owners: Iterator[Raw]) -> defaultdict[int, set[str]]:
 
 
 def _tenancies(client: BuildiumClient, req: PullRequest) -> Iterator[Observation]:
-    leases = list(unique(client.leases(req.since)))  # id-less ones too: each a rejection
+    # Id-less ones too: each a rejection.
+    leases = list(unique(client.leases(req.since), ledger=req.ledger))
     known = by_id(leases)
     if req.since is None:
         rents: Iterator[Raw] = client.rents()

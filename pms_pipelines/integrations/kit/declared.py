@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from pms_pipelines.canonical import CanonicalRecord, Event, make_event
 from pms_pipelines.integrations.kit.integration import PullRequest, Rejected
+from pms_pipelines.integrations.kit.ledger import READ_TWICE, PullLedger
 from pms_pipelines.integrations.kit.rest import Resource, RestClient
 
 Raw = Mapping[str, Any]
@@ -72,6 +73,7 @@ def pull_from_feeds(
         if req.entity not in feeds:
             raise ValueError(f"{source} has no entity {req.entity!r}")
         client = make_client(req)
+        client.ledger = req.ledger  # what it reads is counted into the pull's account
         return (to_event(source, req, seen) for seen in feeds[req.entity](client, req))
 
     return pull
@@ -127,10 +129,12 @@ def by_id(records: Iterable[Raw], id_field: str = "Id") -> dict[Any, Raw]:
             if source_id_of(record, id_field) is not None}
 
 
-def unique(*streams: Iterator[Raw], id_field: str = "Id") -> Iterator[Raw]:
+def unique(*streams: Iterator[Raw], id_field: str = "Id",
+           ledger: PullLedger | None = None) -> Iterator[Raw]:
     """Records of several reads, each id once (the first read wins). Records without an
     id all pass: nothing tells two of them apart, and each must reach `to_event` to
-    become a rejection rather than vanish."""
+    become a rejection rather than vanish. Where the records are the pulled entity's own,
+    pass the pull's `ledger`: each repeat left out is skipped there, `READ_TWICE`."""
     seen: set[Any] = set()
     for stream in streams:
         for record in stream:
@@ -140,3 +144,5 @@ def unique(*streams: Iterator[Raw], id_field: str = "Id") -> Iterator[Raw]:
             elif record_id not in seen:
                 seen.add(record_id)
                 yield record
+            elif ledger is not None:
+                ledger.skip(READ_TWICE)

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.kit.http import RetryPolicy
+from pms_pipelines.integrations.kit.ledger import PullLedger
 from pms_pipelines.integrations.kit.paging import PageRead
 
 
@@ -37,6 +38,8 @@ class PullRequest:
     save_credentials: Callable[[Mapping[str, str]], None] | None = field(
         default=None, repr=False
     )
+    # What the pull read of the entity and what became of it, filled in as it runs.
+    ledger: PullLedger = field(default_factory=PullLedger, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

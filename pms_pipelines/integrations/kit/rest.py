@@ -19,6 +19,7 @@ from typing import Any
 from pms_pipelines.integrations.kit.auth import Auth
 from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
+from pms_pipelines.integrations.kit.ledger import PullLedger
 from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
 from pms_pipelines.integrations.kit.paging import (
     EndlessPaging, PageRead, Paginator, Params, Record, Unpaged, UnexpectedBody,
@@ -41,6 +42,8 @@ class Resource:
     since_param: str | None = None  # the provider's incremental filter; None: always full
     since_format: Callable[[datetime], str] = iso_seconds
     params: tuple[tuple[str, Any], ...] = ()
+    # The canonical entities its records are (kit/ledger.py); empty for a look-up only.
+    holds: tuple[str, ...] = ()
 
 
 class RestClient:
@@ -61,6 +64,7 @@ class RestClient:
         self.progress = progress
         # Only for stateless auth (fixed headers): a token refresh is not thread-safe.
         self.read_ahead = read_ahead
+        self.ledger = PullLedger()  # a pull puts its request's ledger here
 
     def __repr__(self) -> str:
         return f"RestClient({self.sender.base_url!r})"
@@ -78,6 +82,12 @@ class RestClient:
         headers = self.auth.headers(self.sender, self.credentials)
         return self.sender.get_json(path, params, headers=headers)
 
+    def record(self, resource: Resource, **path_args: Any) -> Any:
+        """The one record at `resource`'s path (e.g. `/v1/leases/{lease_id}`)."""
+        body, _ = self.get(resource.path.format(**path_args))
+        self.ledger.count_read(resource.holds, 1)
+        return body
+
     def records(
         self, resource: Resource, *, since: datetime | None = None,
         params: Params = (), path_args: Mapping[str, Any] | None = None,
@@ -94,6 +104,7 @@ class RestClient:
         try:
             for page, total in pages:
                 count, records = count + 1, records + len(page)
+                self.ledger.count_read(resource.holds, len(page))
                 if self.progress is not None:
                     self.progress(PageRead(path, count, records, total, len(page)))
                 yield from page

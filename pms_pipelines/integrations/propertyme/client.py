@@ -69,11 +69,14 @@ ERRORS = (ErrorFields(code=("ResponseStatus.ErrorCode",), message=("ResponseStat
           OAUTH_ERROR)
 
 
-LOTS = Resource("/v1/lots")  # Timestamp is required, so the feed always passes one
-CONTACTS = Resource("/v1/contacts", params=(("IncludeArchived", "true"),))
-TENANCIES = Resource("/v1/tenancies", params=(("IncludeClosed", "true"),))
+LOTS = Resource("/v1/lots", holds=("property",))  # Timestamp is required: always passed
+CONTACTS = Resource("/v1/contacts", params=(("IncludeArchived", "true"),),
+                    holds=("landlord", "tenant"))
+TENANCIES = Resource("/v1/tenancies", params=(("IncludeClosed", "true"),),
+                     holds=("tenancy",))
 ARCHIVED_LOTS = Resource("/v1/lots/archived", OffsetPaging("Offset", "Limit", PAGE_SIZE),
-                         since_param="ArchivedSince", since_format=iso_seconds)
+                         since_param="ArchivedSince", since_format=iso_seconds,
+                         holds=("property",))
 
 # Refresh tokens this process has rotated: used one → its successor. A caller may hold a
 # stale copy (its save lagged, or a 401 mid-pull needs a new token): follow the chain.

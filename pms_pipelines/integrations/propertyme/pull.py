@@ -42,11 +42,13 @@ def _properties(client: PropertyMeClient, req: PullRequest) -> Iterator[Observat
 def _contacts(role: Callable[[Raw], bool], mapper: Callable[[Raw], Any]) -> Feed:
     def feed(client: PropertyMeClient, req: PullRequest) -> Iterator[Observation]:
         for contact in client.contacts(req.since):
-            if role(contact):
-                archived = bool(contact.get("IsArchived"))
-                yield Observation(contact, source_id_of(contact, "Id"),
-                                  None if archived else (lambda r=contact: mapper(r)),
-                                  parse_time(contact.get("UpdatedOn")))
+            if not role(contact):
+                req.ledger.skip(f"a contact without the {req.entity} role")
+                continue
+            archived = bool(contact.get("IsArchived"))
+            yield Observation(contact, source_id_of(contact, "Id"),
+                              None if archived else (lambda r=contact: mapper(r)),
+                              parse_time(contact.get("UpdatedOn")))
 
     return feed  # type: ignore[return-value]
 
@@ -57,6 +59,7 @@ def _tenancies(client: PropertyMeClient, req: PullRequest) -> Iterator[Observati
         updated = parse_time(tenancy.get("UpdatedOn"))
         # No change filter on this endpoint: a record without UpdatedOn is always re-read.
         if req.since is not None and updated is not None and updated < req.since:
+            req.ledger.skip("updated before the watermark")
             continue
         closed = bool(tenancy.get("IsClosed"))
         yield Observation(tenancy, source_id_of(tenancy, "Id"),

@@ -43,11 +43,13 @@ BY_ID = (("orderby", "id"),)
 WITH_DEACTIVATED = (*BY_ID, ("includeDeactivated", "true"))
 
 BUILDINGS = Resource("/buildings", PAGING, SINCE, params=WITH_DEACTIVATED)
-UNITS = Resource("/units", PAGING, SINCE, params=WITH_DEACTIVATED)
+UNITS = Resource("/units", PAGING, SINCE, params=WITH_DEACTIVATED, holds=("property",))
 PORTFOLIOS = Resource("/portfolios", PAGING, SINCE, params=WITH_DEACTIVATED)
-OWNERS = Resource("/contacts", PAGING, SINCE, params=(*BY_ID, ("type", "OWNER")))
-TENANTS = Resource("/contacts", PAGING, SINCE, params=(*BY_ID, ("type", "TENANT")))
-LEASES = Resource("/leases", PAGING, SINCE, params=BY_ID)
+OWNERS = Resource("/contacts", PAGING, SINCE, params=(*BY_ID, ("type", "OWNER")),
+                  holds=("landlord",))
+TENANTS = Resource("/contacts", PAGING, SINCE, params=(*BY_ID, ("type", "TENANT")),
+                   holds=("tenant",))
+LEASES = Resource("/leases", PAGING, SINCE, params=BY_ID, holds=("tenancy",))
 
 
 # Propertyware's `ErrorResponse`: `userMessage`, `errorCode`, `errors[]` of `key`/`message`.

@@ -59,7 +59,8 @@ def _properties(client: PropertywareClient, req: PullRequest) -> Iterator[Observ
         units: Iterator[Raw] = client.read(UNITS)
     else:
         units = unique(client.read(UNITS, req.since),
-                       *(client.read(UNITS, params=[pair]) for pair in touched), id_field="id")
+                       *(client.read(UNITS, params=[pair]) for pair in touched), id_field="id",
+                       ledger=req.ledger)
     for unit in units:
         building = buildings.get(unit.get("buildingID"))
         portfolio = portfolios.get(unit.get("portfolioID") or (building or {}).get("portfolioID"))

@@ -54,12 +54,12 @@ def _before(seconds: int) -> Callable[[datetime], str]:
     return lambda moment: iso_seconds(moment - timedelta(seconds=seconds))
 
 
-PROPERTIES = Resource("/properties/", PAGING, since_param="modifiedFrom")
-LANDLORDS = Resource("/landlords/", PAGING, since_param="modifiedFrom")
+PROPERTIES = Resource("/properties/", PAGING, since_param="modifiedFrom", holds=("property",))
+LANDLORDS = Resource("/landlords/", PAGING, since_param="modifiedFrom", holds=("landlord",))
 CONTACTS = Resource("/contacts/", PAGING, since_param="modifiedFrom",
-                    params=(("embed", "relationships"),))
+                    params=(("embed", "relationships"),), holds=("tenant",))
 TENANCIES = Resource("/tenancies/", PAGING, since_param="modifiedFrom",
-                     since_format=_before(1))
+                     since_format=_before(1), holds=("tenancy",))
 
 # The filter that tells live records from gone ones (archived; landlords: deactivated).
 LIVE_FILTER: dict[str, tuple[str, str, str]] = {

@@ -41,13 +41,17 @@ def _observe(raw: Raw, gone: bool, build: Callable[[], CanonicalRecord]) -> Obse
 
 
 def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
-                  keep: Callable[[Raw], bool] = lambda raw: True) -> Feed:
-    """One resource, one mapping function; archived records become deletes."""
+                  keep: Callable[[Raw], bool] = lambda raw: True,
+                  not_kept: str = "") -> Feed:
+    """One resource, one mapping function; archived records become deletes. Records
+    `keep` refuses are skipped, `not_kept` being the reason."""
 
     def feed(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
         for raw, gone in client.changed(resource, req.since):
             if keep(raw):
                 yield _observe(raw, gone, lambda r=raw: mapper(r))
+            else:
+                req.ledger.skip(not_kept)
 
     return feed  # type: ignore[return-value]  # a ReapitClient is a RestClient
 
@@ -65,7 +69,8 @@ def _tenancies(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
 FEEDS: dict[str, Feed] = {
     "property": archived_feed(PROPERTIES, map_property),
     "landlord": archived_feed(LANDLORDS, map_landlord),
-    "tenant": archived_feed(CONTACTS, map_tenant, keep=is_tenant),
+    "tenant": archived_feed(CONTACTS, map_tenant, keep=is_tenant,
+                            not_kept="a contact without a tenancy role"),
     "tenancy": _tenancies,  # type: ignore[dict-item]
 }
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from pms_pipelines.integrations.kit import PullRequest, Rejected
 from pms_pipelines.integrations.kit.declared import Observation, by_id, to_event, unique
+from pms_pipelines.integrations.kit.ledger import READ_TWICE, PullLedger
 
 
 def test_unique_lets_every_id_less_record_through() -> None:
@@ -15,6 +16,16 @@ def test_unique_lets_every_id_less_record_through() -> None:
     second = [{"Id": 1, "Name": "again"}, {"Id": "", "Name": "c"}, {"Id": 2}]
     assert list(unique(iter(first), iter(second))) == [
         {"Id": 1}, {"Name": "a"}, {"Id": None, "Name": "b"}, {"Id": "", "Name": "c"}, {"Id": 2}]
+
+
+def test_unique_counts_each_repeat_it_leaves_out_as_skipped() -> None:
+    ledger = PullLedger()
+    ledger.count_read(["tenant"], 4)
+    kept = list(unique(iter([{"Id": 1}, {"Id": 1}, {"Name": "x"}]), iter([{"Id": 1}]),
+                       ledger=ledger))
+    assert kept == [{"Id": 1}, {"Name": "x"}]
+    assert ledger.skipped == {READ_TWICE: 2}
+    assert ledger.unaccounted("tenant", produced=len(kept)) == 0
 
 
 def test_by_id_indexes_only_records_with_an_id() -> None:
