@@ -1,7 +1,9 @@
 """Loads canonical events into the `pms` tables under the version rule.
 
 The version rule makes replays harmless: an event whose version is not newer than the
-stored row's changes nothing ('stale'). A delete keeps the row's data and sets
+stored row's changes nothing ('stale'), and neither does one whose event id (a hash of
+its key and content) is the row's own: the same data and deletion state, so the row is
+not rewritten and `last_updated_at` moves only when something changed. A delete keeps the row's data and sets
 `deleted_at`; when the key was never seen it leaves a tombstone, so an older upsert
 arriving late stays deleted. A newer upsert revives a deleted row. Links (tenancy →
 tenants, property → landlords) are replaced whole by their owner's winning event.
@@ -156,7 +158,7 @@ def _upsert(conn: psycopg.Connection, layout: TableLayout,
         f"SELECT {', '.join(names)} FROM {stage} "
         "ON CONFLICT (source, agency_id, source_id) DO UPDATE SET "
         f"{updates}, deleted_at = NULL, last_updated_at = now() "
-        "WHERE t.version < EXCLUDED.version "
+        "WHERE t.version < EXCLUDED.version AND t.event_id IS DISTINCT FROM EXCLUDED.event_id "
         f"{_RETURNING}; "
         f"DELETE FROM {stage}"
     )
@@ -177,7 +179,7 @@ def _delete(conn: psycopg.Connection, layout: TableLayout,
         "source_updated_at = COALESCE(EXCLUDED.source_updated_at, t.source_updated_at), "
         "event_id = EXCLUDED.event_id, deleted_at = COALESCE(t.deleted_at, EXCLUDED.deleted_at), "
         "last_updated_at = now() "
-        "WHERE t.version < EXCLUDED.version "
+        "WHERE t.version < EXCLUDED.version AND t.event_id IS DISTINCT FROM EXCLUDED.event_id "
         f"{_RETURNING}; "
         f"DELETE FROM {stage}"
     )

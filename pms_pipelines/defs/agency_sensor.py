@@ -21,12 +21,14 @@ from pms_pipelines.settings import schedules
 AGENCY_TAG = "pms/agency"
 
 
-def pull_run_request(integration: Integration, agency_id: str, *, full: bool, run_key: str | None = None) -> RunRequest:
+def pull_run_request(integration: Integration, agency_id: str, *, full: bool,
+                     run_key: str | None = None, republish: bool = False) -> RunRequest:
+    config = {"full": full, **({"republish": True} if republish else {})}
     return RunRequest(
         job_name=pull_job_name(integration) + "_job",
         partition_key=agency_id,
         run_key=run_key,
-        run_config={"ops": {pull_job_name(integration): {"config": {"full": full}}}},
+        run_config={"ops": {pull_job_name(integration): {"config": config}}},
         tags={AGENCY_TAG: f"{integration.name}/{agency_id}", "pms/mode": "full" if full else "incremental"},
     )
 

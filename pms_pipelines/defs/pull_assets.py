@@ -27,6 +27,9 @@ class PullConfig(Config):
     full: bool = False
     """A full pull reads everything and turns vanished records into deletes; an
     incremental one asks the PMS only for what changed since the watermark."""
+    republish: bool = False
+    """Publish every record read, even those whose content is what was last published
+    for them (by default those are left out: only real changes travel)."""
 
 
 def agency_partitions(integration: Integration) -> DynamicPartitionsDefinition:
@@ -91,6 +94,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
                         kinesis=kinesis.client(),
                         stream=kinesis.stream_name,
                         full=config.full,
+                        republish=config.republish,
                         log=context.log.info,
                         save_credentials=partial(save_credentials, agency.credentials_ref),
                     )
@@ -127,6 +131,7 @@ def _metadata(report: PullReport) -> dict[str, object]:
         "mode": report.mode,
         "read": report.read,
         "pulled": report.pulled,
+        "unchanged": report.unchanged,
         "skipped": sum(report.skipped.values()),
         "unaccounted": report.unaccounted,
         "published": report.published,

@@ -31,33 +31,40 @@ def run_demo(stack: LocalStack) -> int:
     url = stack.env["PMS_DATABASE_URL"]
     failures: list[str] = []
     started = time.monotonic()
+    agency_ids = {}
     for name, integration in REGISTRY.items():
         with connect(url) as conn:
-            agency_ids = [a.agency_id for a in agencies.list_agencies(conn, pms=name)]
-        instance.add_dynamic_partitions(agency_partitions(integration).name, agency_ids)
-        for agency_id in agency_ids:
-            request = pull_run_request(integration, agency_id, full=True)
-            job = defs.resolve_job_def(request.job_name)
-            result = job.execute_in_process(
-                run_config={**request.run_config, **QUIET}, partition_key=agency_id, instance=instance,
-                tags=request.tags, raise_on_error=False,
-            )
-            print(f"pull {name}/{agency_id}: {'ok' if result.success else 'FAILED'}", flush=True)
-            if not result.success:
-                failures.append(f"pull {name}/{agency_id}")
-    # One agency pulled twice, so the lake's per-pull history example has a history.
-    first = next(iter(REGISTRY.values()), None)
-    if first is not None and not failures:
-        with connect(url) as conn:
-            agency_id = agencies.list_agencies(conn, pms=first.name)[0].agency_id
-        request = pull_run_request(first, agency_id, full=True)
-        result = defs.resolve_job_def(request.job_name).execute_in_process(
-            run_config={**request.run_config, **QUIET}, partition_key=agency_id,
-            instance=instance, tags=request.tags, raise_on_error=False,
-        )
-        print(f"pull {first.name}/{agency_id} again: {'ok' if result.success else 'FAILED'}")
-        if not result.success:
-            failures.append(f"second pull {first.name}/{agency_id}")
+            agency_ids[name] = [a.agency_id for a in agencies.list_agencies(conn, pms=name)]
+        instance.add_dynamic_partitions(agency_partitions(integration).name, agency_ids[name])
+
+    def pull_every_agency(label: str) -> int:
+        """A full pull of every agency; returns the events it published."""
+        published = 0
+        for name, integration in REGISTRY.items():
+            for agency_id in agency_ids[name]:
+                request = pull_run_request(integration, agency_id, full=True)
+                result = defs.resolve_job_def(request.job_name).execute_in_process(
+                    run_config={**request.run_config, **QUIET}, partition_key=agency_id,
+                    instance=instance, tags=request.tags, raise_on_error=False,
+                )
+                sent = sum(m.materialization.metadata["published"].value
+                           for m in result.get_asset_materialization_events())
+                published += sent
+                print(f"{label} {name}/{agency_id}: "
+                      f"{f'ok, {sent} events published' if result.success else 'FAILED'}",
+                      flush=True)
+                if not result.success:
+                    failures.append(f"{label} {name}/{agency_id}")
+        return published
+
+    pull_every_agency("pull")
+    if not failures:
+        # Nothing changed at the PMS since: only real changes travel, so nothing does.
+        again = pull_every_agency("pull again")
+        print(f"full pull of every agency again, no change at the PMS: {again} events "
+              "published (only real changes travel)", flush=True)
+        if again:
+            failures.append(f"{again} events published by a pull of unchanged agencies")
 
     consume_job = defs.resolve_job_def(CONSUME_JOB)
     kinesis = kinesis_client()

@@ -1,9 +1,13 @@
-"""Re-sync an agency: a full pull of every entity, as an asset backfill of its partition.
+"""Re-sync an agency: a full pull of every entity that publishes every record, unchanged
+ones too, as an asset backfill of its partition.
 
-Why: a mapping or loader fix (the stream's events would be stale under the version
-rule, a full pull writes every record again with a new version), a retention gap,
-an agency that was disabled for long. The backfill targets the agency's partition of
-every pull asset of its PMS, with the pull's `full: true` config and the same tags as
+Why: a mapping fix (the stream's events would be stale under the version rule; a full
+pull publishes every record again with a new version, and the consumer writes each row
+whose content changed), a retention gap, an agency that was disabled for long. A loader
+fix that stores unchanged events differently must also clear the rows' `event_id` in
+its migration: the consumer does not rewrite a row with the incoming event's id. The
+backfill targets the agency's partition of every pull asset of its PMS, with the pull's
+`full: true, republish: true` config and the same tags as
 the scheduled pulls, so the run queue's one-pull-per-agency limit (`pms/agency`)
 applies. The Dagster daemon's backfill loop launches the runs (`dagster dev` runs it).
 
@@ -52,7 +56,8 @@ class ResyncRequest:
 
     @property
     def run_config(self) -> dict[str, Any]:
-        return dict(pull_run_request(self.integration, self.agency_id, full=True).run_config)
+        return dict(pull_run_request(self.integration, self.agency_id, full=True,
+                                     republish=True).run_config)
 
     @property
     def tags(self) -> dict[str, str]:

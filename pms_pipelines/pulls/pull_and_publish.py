@@ -1,13 +1,18 @@
 """Pull one entity of one agency from its PMS and publish the events to the stream.
 
+Only real changes travel: an event whose id (a hash of its key and content) is the one
+last published for its key is not published again (`unchanged`), unless the caller asks
+to `republish` everything (a re-sync, an operator's forced re-publish).
+
 The order of durable effects is what keeps the promise "nothing lost":
 1. pull and publish, in chunks, while reading (memory stays flat on big agencies; one
    chunk is sent while the next is pulled);
 2. on a full pull, diff the ids seen against the snapshot of earlier full pulls and
    publish a `delete` event for each id the last two full pulls missed (for PMSs that
    do not signal deletes; one miss can be offset paging skipping a shifted record);
-3. only then, in one transaction: advance the watermark, replace the snapshot and keep
-   the records the mapping rejected as dead letters.
+3. only then, in one transaction: advance the watermark, replace the snapshot (with the
+   event id now published for each id) and keep the records the mapping rejected as
+   dead letters.
 A failure in 1 or 2 leaves the watermark where it was, so the next run pulls again.
 """
 
@@ -44,6 +49,7 @@ class PullReport:
     skipped: dict[str, int] = field(default_factory=dict)  # by the feed, per reason
     unaccounted: int = 0  # read, yet neither pulled (event or rejection) nor skipped
     pulled: int = 0
+    unchanged: int = 0  # events not published: the content last published for their key
     published: int = 0
     rejected: int = 0
     deletes: int = 0
@@ -91,11 +97,14 @@ def pull_and_publish(
     now: datetime | None = None,
     log: Callable[[str], None] | None = None,
     save_credentials: Callable[[Mapping[str, str]], None] | None = None,
+    republish: bool = False,
 ) -> PullReport:
     with pull_lock(conn, integration.name, agency_id):
         started = time.monotonic()
         observed_at = now or datetime.now(timezone.utc)
         previous = watermarks.read_watermark(conn, integration.name, agency_id, entity)
+        last_published = {} if republish else snapshots.published_events(
+            conn, integration.name, agency_id, entity)
         conn.commit()
         full = full or previous is None
         report = PullReport(
@@ -113,7 +122,9 @@ def pull_and_publish(
             save_credentials=save_credentials,
         )
         seen: set[str] = set()
-        events = _events_tracking(integration.pull(request), report, seen)
+        published: dict[str, str] = {}  # id -> its event id, sent now or unchanged
+        events = _changed(_events_tracking(integration.pull(request), report, seen),
+                          last_published, published, report)
         _publish(kinesis, stream, events, report)
         _account(request, report)
         diff = None
@@ -142,17 +153,20 @@ def pull_and_publish(
             )
             if diff is not None:
                 snapshots.replace_snapshot(
-                    conn, integration.name, agency_id, entity, seen, diff.suspects, now=observed_at
+                    conn, integration.name, agency_id, entity, seen, diff.suspects,
+                    now=observed_at, published=published,
                 )
             else:
-                snapshots.mark_seen(conn, integration.name, agency_id, entity, seen)
+                snapshots.mark_seen(conn, integration.name, agency_id, entity, seen,
+                                    published=published)
             watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at)
         report.watermark_after = observed_at
         report.seconds = time.monotonic() - started
         if log:
             log(
                 f"{integration.name}/{agency_id}/{entity}: {report.mode} pull done, "
-                f"{report.pulled} pulled, {report.published} published, {report.deletes} deletes, "
+                f"{report.pulled} pulled, {report.unchanged} unchanged, "
+                f"{report.published} published, {report.deletes} deletes, "
                 f"{report.rejected} rejected, {sum(report.skipped.values())} skipped "
                 f"in {report.seconds:.1f}s"
             )
@@ -182,6 +196,18 @@ def _events_tracking(
             continue
         seen.add(item.source_id)
         yield item
+
+
+def _changed(events: Iterable[Event], last_published: Mapping[str, str],
+             published: dict[str, str], report: PullReport) -> Iterator[Event]:
+    """The events whose content is not what was last published for their key; every
+    event's id goes into `published`, for the snapshot."""
+    for event in events:
+        published[event.source_id] = event.event_id
+        if last_published.get(event.source_id) == event.event_id:
+            report.unchanged += 1
+            continue
+        yield event
 
 
 def _publish(kinesis: Any, stream: str, events: Iterator[Event], report: PullReport) -> None:

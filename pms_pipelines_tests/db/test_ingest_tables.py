@@ -28,7 +28,9 @@ from pms_pipelines.db.dead_letters import (
 from pms_pipelines.db.snapshots import (
     SnapshotDiff,
     diff_snapshot,
+    mark_seen,
     previous_snapshot,
+    published_events,
     replace_snapshot,
 )
 from pms_pipelines.db.watermarks import advance_watermark, read_watermark
@@ -149,6 +151,23 @@ def test_snapshot_is_replaced_whole(db_conn: psycopg.Connection) -> None:
     replace_snapshot(db_conn, "buildium", "acme", "tenant", [])
     assert previous_snapshot(db_conn, "buildium", "acme", "tenant") == {}
     assert set(previous_snapshot(db_conn, "buildium", "acme", "property")) == {"1"}
+
+
+def test_the_snapshot_keeps_the_event_last_published_per_id(db_conn: psycopg.Connection) -> None:
+    key = ("buildium", "acme", "tenant")
+    replace_snapshot(db_conn, *key, ["1", "2", "3"], published={"1": "e1", "2": "e2"})
+    assert published_events(db_conn, *key) == {"1": "e1", "2": "e2"}  # 3: only rejected
+    # A full pull: 1 changed, 2 rejected this time (keeps e2), 3 missed (a suspect keeps
+    # nothing it did not have), 4 new.
+    replace_snapshot(db_conn, *key, ["1", "2", "4"], {"3"}, now=at(10),
+                     published={"1": "e1b", "4": "e4"})
+    assert published_events(db_conn, *key) == {"1": "e1b", "2": "e2", "4": "e4"}
+    # An incremental pull: 2 published again, 5 new, 4 rejected (keeps e4).
+    mark_seen(db_conn, *key, ["2", "4", "5"], published={"2": "e2b", "5": "e5"})
+    assert published_events(db_conn, *key) == {"1": "e1b", "2": "e2b", "4": "e4", "5": "e5"}
+    # Gone from the snapshot (deleted): nothing remembered, so a return is published.
+    replace_snapshot(db_conn, *key, ["1"], published={"1": "e1b"})
+    assert published_events(db_conn, *key) == {"1": "e1b"}
 
 
 def test_a_record_is_deleted_only_when_two_full_pulls_miss_it(

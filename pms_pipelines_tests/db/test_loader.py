@@ -87,6 +87,27 @@ def test_replaying_a_batch_changes_nothing(db_conn: psycopg.Connection) -> None:
     assert db_conn.execute("SELECT * FROM pms.tenant ORDER BY source_id").fetchall() == before
 
 
+def test_the_same_content_again_rewrites_no_row(db_conn: psycopg.Connection) -> None:
+    """A re-publish (a re-sync, a forced pull) sends unchanged records with a newer
+    version: the row is not rewritten, so `last_updated_at` says when data changed."""
+    first = [_tenant(10, "A"), _tenant(10, None, "T2"),
+             event("tenancy", "TY1", tenancy_record(("T1", "T2")), 10)]
+    assert apply_events(db_conn, first) == ["loaded"] * 3
+    db_conn.commit()  # now() moves on with the next transaction
+    tables = ("tenant", "tenancy", "tenancy_tenant")
+    before = {t: db_conn.execute(f"SELECT *, xmin::text FROM pms.{t} ORDER BY 1, 2, 3").fetchall()
+              for t in tables}
+    again = [_tenant(20, "A"), _tenant(20, None, "T2"),
+             event("tenancy", "TY1", tenancy_record(("T1", "T2")), 20)]
+    assert [e.event_id for e in again] == [e.event_id for e in first]
+    assert apply_events(db_conn, again) == ["stale"] * 3
+    db_conn.commit()
+    assert {t: db_conn.execute(f"SELECT *, xmin::text FROM pms.{t} ORDER BY 1, 2, 3").fetchall()
+            for t in tables} == before
+    assert apply_events(db_conn, [_tenant(30, "B")]) == ["loaded"]
+    assert _row(db_conn, "tenant", "T1", "first_name, version") == ("B", _tenant(30).version)
+
+
 def test_duplicates_in_one_batch_keep_the_highest_version(db_conn: psycopg.Connection) -> None:
     events = [_tenant(20, "B"), _tenant(30, "C"), _tenant(10, "A"), _tenant(30, "C")]
     assert apply_events(db_conn, events) == ["stale", "loaded", "stale", "stale"]

@@ -134,7 +134,8 @@ def test_the_job_and_the_cli_launch_full_pulls_one_at_a_time(
         assert run.tags["dagster/partition"] == agency
         assert run.tags["pms/agency"] == f"buildium/{agency}"  # the queue's per-agency limit
         assert run.tags["pms/mode"] == "full"
-        assert run.run_config["ops"]["buildium_pull"]["config"] == {"full": True}
+        assert run.run_config["ops"]["buildium_pull"]["config"] == {"full": True,
+                                                                    "republish": True}
         assert set(run.asset_selection or ()) == {
             key for key in defs.resolve_asset_graph().get_all_asset_keys()
             if key.path[0] == "buildium"}

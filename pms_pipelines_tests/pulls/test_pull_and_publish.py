@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -52,12 +53,13 @@ def _stream_events(stream: str) -> list[Event]:
     ]
 
 
-def _pull(sandbox, db_conn, stream, entity, *, full, credentials=None, kinesis=None, now=None):
+def _pull(sandbox, db_conn, stream, entity, *, full, credentials=None, kinesis=None, now=None,
+          republish=False):
     running, good_credentials = sandbox
     return pull_and_publish(
         BUILDIUM, agency_id=AGENCY, entity=entity, credentials=credentials or good_credentials,
         base_url=running.base_url, conn=db_conn, kinesis=kinesis or kinesis_client(),
-        stream=stream, full=full, now=now,
+        stream=stream, full=full, now=now, republish=republish,
     )
 
 
@@ -77,6 +79,55 @@ def test_full_then_incremental_pull_publish_what_changed(sandbox, kinesis_stream
     changed = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False)
     assert 0 < changed.published < first.published
     assert changed.watermark_after > first.watermark_after
+
+
+def test_only_real_changes_travel(sandbox, kinesis_stream, db_conn) -> None:
+    """A full pull of an unchanged agency publishes nothing; a changed record and a
+    removed one go out; a forced re-publish sends every record."""
+    first = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    assert first.published == first.pulled > 0 and first.unchanged == 0
+    again = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    assert (again.pulled, again.unchanged, again.published) == (first.pulled, first.pulled, 0)
+    quiet = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False)
+    assert quiet.published == 0  # the watermark's overlap re-reads nothing new
+
+    running, _ = sandbox
+    store = running.store(AGENCY)
+    edited, stamped, gone = sorted(store.records["tenants"])[:3]
+    at = first.watermark_after + timedelta(minutes=5)
+    store.put("tenants", {**store.records["tenants"][edited], "FirstName": "Renée"}, at)
+    store.put("tenants", dict(store.records["tenants"][stamped]), at)  # only its stamp moves
+    store.remove("tenants", gone)
+    changed = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=False,
+                    now=at + timedelta(minutes=1))
+    assert (changed.pulled, changed.published) == (2, 1)
+    for _ in range(2):  # a removal needs two full pulls to miss the record
+        removal = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    assert (removal.published, removal.deletes) == (1, 1)
+    sent = Counter((e.source_id, e.op) for e in _stream_events(kinesis_stream))
+    assert sum(sent.values()) == first.published + 2
+    assert (sent[(str(edited), "upsert")], sent[(str(gone), "delete")]) == (2, 1)
+
+    forced = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True, republish=True)
+    assert forced.published == forced.pulled == first.pulled - 1
+
+
+def test_a_change_whose_publish_failed_goes_out_next_time(sandbox, kinesis_stream, db_conn) -> None:
+    class StreamGone:
+        def put_records(self, **kwargs):
+            raise ClientError({"Error": {"Code": "ResourceNotFoundException"}}, "PutRecords")
+
+    first = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    store = sandbox[0].store(AGENCY)
+    edited = min(store.records["tenants"])
+    store.put("tenants", {**store.records["tenants"][edited], "LastName": "Ødegård"},
+              first.watermark_after + timedelta(minutes=5))
+    with pytest.raises(ClientError):
+        _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True, kinesis=StreamGone())
+    db_conn.rollback()
+    retried = _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True)
+    assert retried.published == 1
+    assert _stream_events(kinesis_stream)[-1].data.last_name == "Ødegård"
 
 
 def test_a_record_a_feed_drops_without_a_reason_is_reported(
@@ -109,10 +160,9 @@ def test_a_failed_publish_leaves_the_watermark(sandbox, kinesis_stream, db_conn)
         def put_records(self, **kwargs):
             raise ClientError({"Error": {"Code": "ResourceNotFoundException"}}, "PutRecords")
 
-    sandbox[0].churn_once()
     with pytest.raises(ClientError):
         _pull(sandbox, db_conn, kinesis_stream, "landlord", full=True, kinesis=StreamGone(),
-              now=first.watermark_after + timedelta(hours=1))
+              now=first.watermark_after + timedelta(hours=1), republish=True)
     db_conn.rollback()
     assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "landlord") == first.watermark_after
 

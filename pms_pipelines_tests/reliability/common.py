@@ -125,14 +125,29 @@ def drain(kinesis: Any, db_url: str, stream: str, *, batch_limit: int = 500,
     raise AssertionError(f"the consumer never caught up in {max_runs} runs: {drained}")
 
 
+def applied_versions(events: Sequence[Event]) -> dict[RowKey, list[int]]:
+    """Per key, the versions a consumer writes, oldest first: each event newer than the
+    last written whose content (event id) differs from it. The same content again, at a
+    newer version, rewrites nothing."""
+    written: dict[RowKey, list[Event]] = {}
+    for event in sorted(events, key=lambda e: e.version):  # stable: ties keep the first
+        key = (event.entity, event.source, event.agency_id, event.source_id)
+        last = written.setdefault(key, [])
+        if not last or (event.version > last[-1].version
+                        and event.event_id != last[-1].event_id):
+            last.append(event)
+    return {k: [e.version for e in applied] for k, applied in written.items()}
+
+
 def expected_rows(events: Sequence[Event]) -> dict[RowKey, tuple[int, str, bool]]:
-    """The newest event per key: (version, event_id, deleted)."""
-    newest: dict[RowKey, Event] = {}
+    """Per key, the row the consumer must hold: the event it wrote last (see
+    `applied_versions`), as (version, event_id, deleted)."""
+    last: dict[tuple[RowKey, int], Event] = {}
     for event in events:
         key = (event.entity, event.source, event.agency_id, event.source_id)
-        if key not in newest or event.version > newest[key].version:
-            newest[key] = event
-    return {k: (e.version, e.event_id, e.op == "delete") for k, e in newest.items()}
+        last.setdefault((key, event.version), event)
+    return {k: (v[-1], last[(k, v[-1])].event_id, last[(k, v[-1])].op == "delete")
+            for k, v in applied_versions(events).items()}
 
 
 def table_rows(db_url: str) -> dict[RowKey, tuple[int, str, bool]]:

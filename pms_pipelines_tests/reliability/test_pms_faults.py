@@ -85,10 +85,12 @@ def test_pull_completes_through_faults(name: str, kinesis_stream: str, db_url: s
                 pull_and_publish(REGISTRY[name], agency_id="faulty", entity=entity,
                                  credentials=dict(credentials), base_url=sandbox.base_url,
                                  conn=conn, kinesis=kinesis_client(), stream=kinesis_stream,
-                                 full=True, save_credentials=credentials.update)
+                                 full=True, save_credentials=credentials.update,
+                                 republish=True)
         monkeypatch.undo()
         published = Counter(_published(kinesis_stream, name))
-        # Each full pull publishes every record once: ROUNDS times in all.
+        # Each full pull publishes every record once (`republish`: unchanged ones too, so
+        # a round that missed one shows): ROUNDS times in all.
         lost = sum(max(0, ROUNDS - published[key]) for key in clean)
         duplicated = sum(max(0, n - ROUNDS) for n in published.values()) + len(
             set(published) - clean)
@@ -137,7 +139,8 @@ def test_a_pull_that_cannot_complete_keeps_its_watermark(kinesis_stream: str, db
             assert watermarks.read_watermark(conn, name, "faulty", entity) == before
         sandbox.touch("faulty", entity)
         again = pull()
-        assert again.mode == "incremental" and again.published >= 1
+        # The touched record is read again (re-saved unchanged, so not re-published).
+        assert again.mode == "incremental" and again.pulled >= 1
         with connect(db_url) as conn:
             assert watermarks.read_watermark(conn, name, "faulty", entity) > before
         figures.record(f"6 PMS faults: {name} outage", events=first.published + again.published,
@@ -217,7 +220,8 @@ def test_propertyme_refresh_answer_lost_asks_to_reauthorise(
         save_credentials(refs["faulty"], {"refresh_token": sandbox.authorise("faulty")})
         sandbox.touch("faulty", entity)
         again = pull("faulty")
-        assert again.mode == "incremental" and again.published >= 1
+        # The touched record is read again (re-saved unchanged, so not re-published).
+        assert again.mode == "incremental" and again.pulled >= 1
         assert watermark("faulty") > before
         figures.record("6 PMS faults: propertyme token answer lost",
                        events=first.published + other.published + again.published, faults=1,
