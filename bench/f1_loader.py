@@ -51,9 +51,10 @@ def baseline_rows(records: list[StreamRecord]) -> dict[str, tuple[list[str], lis
             link = layout.link
             _, links = tables.setdefault(
                 link.table, (["source", "agency_id", link.owner_column, link.member_column,
-                              "position"], []))
-            links.extend((event.source, event.agency_id, event.source_id, member, position)
-                         for position, member in enumerate(link.members(event.data)))
+                              "position", *(name for name, _ in link.detail_columns)], []))
+            links.extend((event.source, event.agency_id, event.source_id, member, position,
+                          *detail)
+                         for position, (member, *detail) in enumerate(link.members(event.data)))
     return tables
 
 

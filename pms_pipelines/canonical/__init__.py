@@ -10,6 +10,7 @@ from pms_pipelines.canonical.model import (
     Landlord,
     Property,
     Tenancy,
+    TenancyTenant,
     Tenant,
     make_event,
     record_key,
@@ -17,5 +18,5 @@ from pms_pipelines.canonical.model import (
 
 __all__ = [
     "ENTITIES", "SCHEMA_V1", "Address", "CanonicalRecord", "Contact", "Event", "Landlord",
-    "Property", "Tenancy", "Tenant", "make_event", "record_key",
+    "Property", "Tenancy", "TenancyTenant", "Tenant", "make_event", "record_key",
 ]

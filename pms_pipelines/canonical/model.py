@@ -67,6 +67,9 @@ RentFrequency = Literal[
     "half_yearly", "yearly", "one_time", "other",
 ]
 TenancyStatus = Literal["pending", "future", "active", "ended", "cancelled", "other"]
+# One tenant's standing on a tenancy: living there, yet to move in, or moved out while
+# the tenancy goes on (a co-tenant who left).
+TenantStatus = Literal["current", "future", "moved_out", "other"]
 
 
 class _Record(BaseModel):
@@ -124,9 +127,21 @@ class Tenant(_Record):
     contact: Contact = Contact()
 
 
+class TenancyTenant(_Record):
+    """What a PMS says about one tenant of a tenancy, where it says anything."""
+
+    tenant_id: Key
+    status: TenantStatus | None = None
+    status_raw: Text | None = None
+    move_in_date: date | None = None
+    move_out_date: date | None = None
+
+
 class Tenancy(_Record):
     property_id: Key
     tenant_ids: tuple[Key, ...] = ()
+    # Per tenant, for PMSs that state it; each names a tenant of `tenant_ids`, once.
+    tenants: tuple[TenancyTenant, ...] = ()
     start_date: date | None = None
     end_date: date | None = None
     move_in_date: date | None = None
@@ -148,6 +163,11 @@ class Tenancy(_Record):
             raise ValueError("rent_amount needs rent_currency")
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
+        named = [t.tenant_id for t in self.tenants]
+        if len(set(named)) != len(named):
+            raise ValueError("tenants names a tenant twice")
+        if not set(named) <= set(self.tenant_ids):
+            raise ValueError("tenants names a tenant who is not in tenant_ids")
         return self
 
 

@@ -33,6 +33,10 @@ _MEMBER_COLUMNS = (("source", "text"), ("agency_id", "text"), ("owner", "text"),
                    ("member", "text"), ("position", "integer"))
 
 
+def _member_columns(link: Link) -> Columns:
+    return (*_MEMBER_COLUMNS, *link.detail_columns)
+
+
 def apply_events(conn: psycopg.Connection, events: Sequence[Event]) -> list[str]:
     """Apply `events`; return 'loaded' or 'stale' for each, in the same order.
 
@@ -116,7 +120,8 @@ _CREATE_STAGES = "; ".join(
     f"({', '.join(f'{name} {sql_type}' for name, sql_type in columns)}) ON COMMIT DELETE ROWS"
     for table, columns in [
         *((layout.table, (*ENVELOPE_COLUMNS, *layout.columns)) for layout in LAYOUTS.values()),
-        *((layout.link.table, _MEMBER_COLUMNS) for layout in LAYOUTS.values() if layout.link),
+        *((layout.link.table, _member_columns(layout.link))
+          for layout in LAYOUTS.values() if layout.link),
     ]
 )
 
@@ -198,23 +203,25 @@ def _replace_links(conn: psycopg.Connection, link: Link, owners: list[Event], *,
     if not owners:
         return
     rows = []
+    nothing = (None,) * len(link.detail_columns)
     for e in owners:
         members = () if e.data is None else link.members(e.data)
         if not members:
-            rows.append((e.source, e.agency_id, e.source_id, None, None))
-        rows.extend((e.source, e.agency_id, e.source_id, member, position)
-                    for position, member in enumerate(members))
-    stage = _copy(conn, link.table, _MEMBER_COLUMNS, rows)
+            rows.append((e.source, e.agency_id, e.source_id, None, None, *nothing))
+        rows.extend((e.source, e.agency_id, e.source_id, member, position, *detail)
+                    for position, (member, *detail) in enumerate(members))
+    stage = _copy(conn, link.table, _member_columns(link), rows)
     drop = ""
     if not all_new:
         drop = (f"DELETE FROM {link.table} l USING (SELECT DISTINCT source, agency_id, owner "
                 f"FROM {stage}) r WHERE l.source = r.source AND l.agency_id = r.agency_id "
                 f"AND l.{link.owner_column} = r.owner; ")
     # A provider listing the same tenant twice keeps the first position.
+    details = "".join(f", {name}" for name, _ in link.detail_columns)
     conn.execute(
         f"{drop}INSERT INTO {link.table} (source, agency_id, {link.owner_column}, "
-        f"{link.member_column}, position) "
-        f"SELECT source, agency_id, owner, member, position FROM {stage} "
+        f"{link.member_column}, position{details}) "
+        f"SELECT source, agency_id, owner, member, position{details} FROM {stage} "
         "WHERE member IS NOT NULL ORDER BY position ON CONFLICT DO NOTHING; "
         f"DELETE FROM {stage}"
     )

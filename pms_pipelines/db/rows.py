@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pms_pipelines.canonical.model import Address, Event, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.canonical.model import (
+    Address,
+    Event,
+    Landlord,
+    Property,
+    Tenancy,
+    TenancyTenant,
+    Tenant,
+)
 
 _ADDRESS_FIELDS = (
     "line1", "line2", "line3", "city", "region", "postcode", "country", "country_raw",
@@ -29,7 +37,9 @@ class Link:
     table: str
     owner_column: str
     member_column: str
-    members: Callable[[Any], tuple[str, ...]]
+    # An owner's members in the PMS's order: each its id, then its `detail_columns`.
+    members: Callable[[Any], tuple[tuple[Any, ...], ...]]
+    detail_columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,17 @@ def _tenancy(t: Tenancy) -> dict[str, Any]:
     }
 
 
+_NO_DETAIL = TenancyTenant(tenant_id="-")
+
+
+def _tenancy_tenants(t: Tenancy) -> tuple[tuple[Any, ...], ...]:
+    said = {detail.tenant_id: detail for detail in t.tenants}
+    return tuple(
+        (tenant_id, d.status, d.status_raw, d.move_in_date, d.move_out_date)
+        for tenant_id in t.tenant_ids for d in (said.get(tenant_id, _NO_DETAIL),)
+    )
+
+
 LAYOUTS: dict[str, TableLayout] = {
     "property": TableLayout(
         "pms.property",
@@ -92,7 +113,8 @@ LAYOUTS: dict[str, TableLayout] = {
          ("property_type_raw", "text"), ("bedrooms", "integer"), ("bedrooms_raw", "text"),
          ("status", "text"), ("status_raw", "text"), ("building_id", "text")),
         _property,
-        Link("pms.property_landlord", "property_id", "landlord_id", lambda p: p.landlord_ids),
+        Link("pms.property_landlord", "property_id", "landlord_id",
+             lambda p: tuple((landlord_id,) for landlord_id in p.landlord_ids)),
     ),
     "landlord": TableLayout(
         "pms.landlord",
@@ -114,7 +136,9 @@ LAYOUTS: dict[str, TableLayout] = {
          ("rent_frequency_raw", "text"), ("deposit_amount", "numeric"), ("status", "text"),
          ("status_raw", "text")),
         _tenancy,
-        Link("pms.tenancy_tenant", "tenancy_id", "tenant_id", lambda t: t.tenant_ids),
+        Link("pms.tenancy_tenant", "tenancy_id", "tenant_id", _tenancy_tenants,
+             (("status", "text"), ("status_raw", "text"), ("move_in_date", "date"),
+              ("move_out_date", "date"))),
     ),
 }
 

@@ -10,7 +10,15 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from pms_pipelines.canonical import Address, Event, Property, Tenancy, Tenant, make_event
+from pms_pipelines.canonical import (
+    Address,
+    Event,
+    Property,
+    Tenancy,
+    TenancyTenant,
+    Tenant,
+    make_event,
+)
 from pms_pipelines.canonical.json_schema import SCHEMA_FILE, render_schema
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -106,6 +114,10 @@ def test_envelope_refusals(change: dict, message: str) -> None:
         ({"end_date": date(2025, 1, 1)}, "before start_date"),
         ({"rent_frequency": "hourly"}, "rent_frequency"),
         ({"status": "evicted"}, "status"),
+        ({"tenants": (TenancyTenant(tenant_id="T9"),)}, "not in tenant_ids"),
+        ({"tenants": (TenancyTenant(tenant_id="T1"), TenancyTenant(tenant_id="T1"))},
+         "names a tenant twice"),
+        ({"tenants": ({"tenant_id": "T1", "status": "evicted"},)}, "status"),
     ],
 )
 def test_tenancy_refusals(change: dict, message: str) -> None:

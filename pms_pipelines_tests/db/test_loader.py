@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import psycopg
 import pytest
 
+from pms_pipelines.canonical import Tenancy, TenancyTenant
 from pms_pipelines.db.loader import apply_events
 from pms_pipelines.db.rows import LAYOUTS
 from pms_pipelines_tests.db.sample_events import (
@@ -153,6 +155,29 @@ def test_tenancy_links_follow_the_winning_event(db_conn: psycopg.Connection) -> 
     assert tenants() == []
     apply_events(db_conn, [event("tenancy", "TY1", tenancy_record(("T4",)), 40)])
     assert tenants() == ["T4"]
+
+
+def test_each_tenants_standing_lands_on_its_link(db_conn: psycopg.Connection) -> None:
+    def links() -> list:
+        return db_conn.execute(
+            "SELECT tenant_id, status, status_raw, move_in_date, move_out_date "
+            "FROM pms.tenancy_tenant WHERE tenancy_id = 'TY1' ORDER BY position").fetchall()
+
+    def with_details(detail: TenancyTenant) -> Tenancy:
+        return Tenancy.model_validate({**dict(tenancy_record(("T1", "T2"))), "tenants": [detail]})
+
+    both = TenancyTenant(tenant_id="T1", status="current", status_raw="Current",
+                         move_in_date=date(2026, 1, 1))
+    record = with_details(both)
+    apply_events(db_conn, [event("tenancy", "TY1", record, 10)])
+    # T2 has no details: the PMS said nothing about it, so its columns are null.
+    assert links() == [("T1", "current", "Current", date(2026, 1, 1), None),
+                       ("T2", None, None, None, None)]
+    left = both.model_copy(update={"status": "moved_out", "status_raw": "MovedOut",
+                                   "move_out_date": date(2026, 6, 30)})
+    assert apply_events(db_conn, [event("tenancy", "TY1", with_details(left), 20)]) == ["loaded"]
+    assert links() == [("T1", "moved_out", "MovedOut", date(2026, 1, 1), date(2026, 6, 30)),
+                       ("T2", None, None, None, None)]
 
 
 def test_property_links_follow_the_winning_event(db_conn: psycopg.Connection) -> None:

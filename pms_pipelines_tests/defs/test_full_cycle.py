@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from dagster import DagsterInstance
@@ -45,9 +46,28 @@ def _stored_rows(db_url: str, entity: str) -> dict[str, dict]:
         return {row[0]: dict(zip(names[1:], row[1:], strict=True)) for row in cursor.fetchall()}
 
 
-def _links(db_url: str, table: str, owner: str, member: str) -> set[tuple[str, str]]:
+def _links(db_url: str, table: str, *columns: str) -> set[tuple]:
     with connect(db_url) as conn:
-        return set(conn.execute(f"SELECT {owner}, {member} FROM pms.{table}").fetchall())
+        return set(conn.execute(f"SELECT {', '.join(columns)} FROM pms.{table}").fetchall())
+
+
+def _tenants_on(tenancy: dict) -> set[tuple]:
+    """The golden tenancy's links: (tenant, status, move-in, move-out) per tenant."""
+    said = {t["tenant_id"]: t for t in tenancy["tenants"]}
+    dated = lambda value: value and date.fromisoformat(value)  # noqa: E731
+    return {(member, said.get(member, {}).get("status"),
+             dated(said.get(member, {}).get("move_in_date")),
+             dated(said.get(member, {}).get("move_out_date")))
+            for member in tenancy["tenant_ids"]}
+
+
+# Who lives where now, as docs/rds_schema.md tells the app to ask.
+_LIVING_THERE = """
+    SELECT t.property_id, l.tenant_id FROM pms.tenancy t
+    JOIN pms.tenancy_tenant l USING (source, agency_id)
+    WHERE l.tenancy_id = t.source_id AND t.status = 'active' AND t.deleted_at IS NULL
+      AND (l.status = 'current' OR (l.status IS NULL
+           AND (l.move_out_date IS NULL OR l.move_out_date > current_date)))"""
 
 
 def test_fixture_agency_lands_in_postgres_exactly(
@@ -64,9 +84,14 @@ def test_fixture_agency_lands_in_postgres_exactly(
     golden = json.loads(BUILDIUM_GOLDEN.read_text())
     for entity, rows in _expected_rows(golden).items():
         assert _stored_rows(db_url, entity) == rows, entity
-    assert _links(db_url, "tenancy_tenant", "tenancy_id", "tenant_id") == {
-        (tid, member) for tid, t in golden["tenancy"].items() for member in t["tenant_ids"]
+    assert _links(db_url, "tenancy_tenant", "tenancy_id", "tenant_id", "status",
+                  "move_in_date", "move_out_date") == {
+        (tid, *link) for tid, t in golden["tenancy"].items() for link in _tenants_on(t)
     }
+    # Lease 501's co-tenant 405 moved out (and into 505's unit): not living at 201.
+    with connect(db_url) as conn:
+        assert set(conn.execute(_LIVING_THERE).fetchall()) == {
+            ("201", "401"), ("201", "402"), ("202", "403"), ("204", "405")}
     assert _links(db_url, "property_landlord", "property_id", "landlord_id") == {
         (pid, member) for pid, p in golden["property"].items() for member in p["landlord_ids"]
     }

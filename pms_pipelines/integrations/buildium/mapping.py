@@ -20,7 +20,10 @@ Enum tables (unknown values map to `other` with the raw value kept; see README.m
 |   |   |   | Daily, None  | other       |
 
 `LeaseStatus`: Active → active, Future → future, Past → ended (Buildium has no
-pending/cancelled lease). `UnitBedrooms`: Studio → 0, OneBed…EightBed → 1…8,
+pending/cancelled lease). Per tenant (`Tenants[].Status`): Current → current, Future →
+future, MovedOut → moved_out; a tenant only in `CurrentTenants` is current. A
+`FixedWithRollover` lease still Active after its `LeaseToDate` has turned at-will:
+periodic. `UnitBedrooms`: Studio → 0, OneBed…EightBed → 1…8,
 NineBedPlus → 9, NotSet/null/unknown → null; `bedrooms_raw` always keeps the value
 Buildium sent, like the other raw fields here, because NineBedPlus → 9 is lossy and
 NotSet/unknown would otherwise vanish. Rental `IsActive` → property status
@@ -39,7 +42,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.canonical import (
+    Address,
+    Contact,
+    Landlord,
+    Property,
+    Tenancy,
+    TenancyTenant,
+    Tenant,
+)
 from pms_pipelines.integrations.buildium.countries import BUILDIUM_COUNTRY_TO_ISO
 from pms_pipelines.integrations.kit import values
 from pms_pipelines.integrations.kit.values import MappingError, id_order, money
@@ -58,6 +69,7 @@ RENT_FREQUENCIES: dict[str, str] = {
     "Yearly": "yearly", "OneTime": "one_time", "Daily": "other", "None": "other",
 }
 TENANCY_STATUSES: dict[str, str] = {"Active": "active", "Future": "future", "Past": "ended"}
+TENANT_STATUSES: dict[str, str] = {"Current": "current", "Future": "future", "MovedOut": "moved_out"}
 BEDROOMS: dict[str, int | None] = {
     "NotSet": None, "Studio": 0, "OneBed": 1, "TwoBed": 2, "ThreeBed": 3, "FourBed": 4,
     "FiveBed": 5, "SixBed": 6, "SevenBed": 7, "EightBed": 8, "NineBedPlus": 9,
@@ -136,22 +148,26 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
         frequency = RENT_FREQUENCIES.get(cycle, "other") if cycle else "other"
     else:
         amount, cycle, frequency = money(details.get("Rent")), None, "other"
-    tenants = lease.get("Tenants") or []
-    tenant_ids = {str(t["Id"]) for t in tenants if t.get("Id")}
-    tenant_ids |= {str(t["Id"]) for t in lease.get("CurrentTenants") or [] if t.get("Id")}
-    move_ins = [d for d in (values.iso_date(t.get("MoveInDate")) for t in tenants) if d]
-    move_outs = [d for d in (values.iso_date(m.get("MoveOutDate")) for m in lease.get("MoveOutData") or [])
-                 if d]
+    tenants = lease_tenants(lease)
+    move_ins = [t.move_in_date for t in tenants if t.move_in_date]
+    move_outs = [t.move_out_date for t in tenants if t.move_out_date]
     status = lease.get("LeaseStatus")
+    end_date = values.iso_date(lease.get("LeaseToDate"))
+    # At-will and month-to-month leases roll on with no fixed end: periodic. So does a
+    # FixedWithRollover lease still active after its end date (it turns at-will).
+    rolled_over = (lease.get("LeaseType") == "FixedWithRollover" and status == "Active"
+                   and end_date is not None and end_date < today)
     return Tenancy(
         property_id=str(unit_id),
-        tenant_ids=tuple(sorted(tenant_ids, key=id_order)),
+        tenant_ids=tuple(t.tenant_id for t in tenants),
+        tenants=tenants,
         start_date=values.iso_date(lease.get("LeaseFromDate")),
-        end_date=values.iso_date(lease.get("LeaseToDate")),
+        end_date=end_date,
         move_in_date=min(move_ins) if move_ins else None,
-        move_out_date=max(move_outs) if move_outs else None,
-        # At-will and month-to-month leases roll on with no fixed end: periodic.
-        is_periodic=lease.get("LeaseType") == "AtWill" or lease.get("TermType") == "MonthToMonth",
+        # The tenancy's occupation ends when its last tenant leaves, not its first.
+        move_out_date=max(move_outs) if move_outs and len(move_outs) == len(tenants) else None,
+        is_periodic=(lease.get("LeaseType") == "AtWill" or rolled_over
+                     or lease.get("TermType") == "MonthToMonth"),
         rent_amount=amount,
         rent_currency="USD" if amount is not None else None,  # Buildium accounts are in USD
         rent_frequency=frequency,
@@ -160,6 +176,26 @@ def map_tenancy(lease: Raw, rents: Sequence[Raw], today: date) -> Tenancy:
         status=TENANCY_STATUSES.get(status, "other") if status else "other",
         status_raw=status,
     )
+
+
+def lease_tenants(lease: Raw) -> tuple[TenancyTenant, ...]:
+    """Every tenant ever on the lease, in id order: those of `Tenants` with their
+    `Status` and `MoveInDate`, and any only in `CurrentTenants` (current by being
+    listed there); each with its date in `MoveOutData`."""
+    listed: dict[str, Raw] = {str(t["Id"]): t for t in lease.get("Tenants") or [] if t.get("Id")}
+    current = {str(t["Id"]) for t in lease.get("CurrentTenants") or [] if t.get("Id")}
+    leaving = {str(m["TenantId"]): values.iso_date(m.get("MoveOutDate"))
+               for m in lease.get("MoveOutData") or [] if m.get("TenantId")}
+    out = []
+    for tenant_id in sorted(listed.keys() | current, key=id_order):
+        raw = (listed.get(tenant_id) or {}).get("Status")
+        status = (TENANT_STATUSES.get(raw, "other") if raw
+                  else "current" if tenant_id in current else None)
+        out.append(TenancyTenant(
+            tenant_id=tenant_id, status=status, status_raw=raw,
+            move_in_date=values.iso_date((listed.get(tenant_id) or {}).get("MoveInDate")),
+            move_out_date=leaving.get(tenant_id)))
+    return tuple(out)
 
 
 def current_rent(rents: Sequence[Raw], today: date) -> Raw | None:

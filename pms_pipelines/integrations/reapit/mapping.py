@@ -31,7 +31,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pms_pipelines.canonical import Address, Contact, Landlord, Property, Tenancy, Tenant
+from pms_pipelines.canonical import (
+    Address,
+    Contact,
+    Landlord,
+    Property,
+    Tenancy,
+    TenancyTenant,
+    Tenant,
+)
 from pms_pipelines.integrations.kit import values
 from pms_pipelines.integrations.kit.values import MappingError, money
 
@@ -122,7 +130,16 @@ def map_tenancy(tenancy: Raw, currency: str | None) -> Tenancy:
     if not property_id:
         raise MappingError("tenancy has no propertyId")
     related = [r for r in tenancy.get("related") or [] if r.get("type", "contact") == "contact"]
-    tenant_ids = tuple(dict.fromkeys(str(r["id"]) for r in related if r.get("id")))
+    # Per tenant, Reapit states its dates and no status; a tenant listed twice keeps
+    # its first entry.
+    firsts: dict[str, Raw] = {}
+    for r in related:
+        if r.get("id"):
+            firsts.setdefault(str(r["id"]), r)
+    tenants = tuple(TenancyTenant(tenant_id=tenant_id,
+                                  move_in_date=values.iso_date(r.get("occupyOn")),
+                                  move_out_date=values.iso_date(r.get("vacateOn")))
+                    for tenant_id, r in firsts.items())
     move_ins = [d for d in (values.iso_date(r.get("occupyOn")) for r in related) if d]
     move_outs = [d for d in (values.iso_date(r.get("vacateOn")) for r in related) if d]
     rent = money(tenancy.get("rent"))
@@ -130,7 +147,8 @@ def map_tenancy(tenancy: Raw, currency: str | None) -> Tenancy:
     status = values.text(tenancy.get("status"))
     return Tenancy(
         property_id=property_id,
-        tenant_ids=tenant_ids,
+        tenant_ids=tuple(t.tenant_id for t in tenants),
+        tenants=tenants,
         start_date=values.iso_date(tenancy.get("startDate")),
         end_date=values.iso_date(tenancy.get("endDate")),
         move_in_date=min(move_ins) if move_ins else None,

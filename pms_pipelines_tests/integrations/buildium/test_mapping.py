@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from pms_pipelines.integrations.buildium.mapping import (
-    BEDROOMS, PROPERTY_TYPES, RENT_FREQUENCIES, MappingError, current_rent, map_landlord,
-    map_property, map_tenancy, map_tenant,
+    BEDROOMS, PROPERTY_TYPES, RENT_FREQUENCIES, TENANT_STATUSES, MappingError, current_rent,
+    map_landlord, map_property, map_tenancy, map_tenant,
 )
 
 TODAY = date(2025, 6, 1)
@@ -139,6 +139,52 @@ def test_tenant_with_impossible_birthday_is_a_mapping_error() -> None:
 def test_map_tenancy(lease: dict, rents: list, expected: dict) -> None:
     record = map_tenancy(merged(LEASE, lease), rents, TODAY)
     assert {k: getattr(record, k) for k in expected} == expected
+
+
+CO_TENANTS = {"Tenants": [{"Id": 41, "Status": "Current", "MoveInDate": "2025-01-02"},
+                          {"Id": 42, "Status": "MovedOut", "MoveInDate": "2025-01-01"},
+                          {"Id": 43, "Status": "Future", "MoveInDate": None}],
+              "CurrentTenants": [{"Id": 41}, {"Id": 44}],
+              "MoveOutData": [{"TenantId": 42, "MoveOutDate": "2025-04-30"}]}
+
+
+def test_each_tenant_carries_its_own_standing_on_the_lease() -> None:
+    record = map_tenancy(merged(LEASE, CO_TENANTS), [RENT], TODAY)
+    assert record.tenant_ids == ("41", "42", "43", "44")
+    assert [(t.tenant_id, t.status, t.status_raw, t.move_in_date, t.move_out_date)
+            for t in record.tenants] == [
+        ("41", "current", "Current", date(2025, 1, 2), None),
+        ("42", "moved_out", "MovedOut", date(2025, 1, 1), date(2025, 4, 30)),
+        ("43", "future", "Future", None, None),
+        ("44", "current", None, None, None),  # only in CurrentTenants: current by that
+    ]
+    # One co-tenant leaving does not end the tenancy's occupation.
+    assert (record.status, record.move_in_date, record.move_out_date) == (
+        "active", date(2025, 1, 1), None)
+
+
+def test_an_unknown_tenant_status_is_other_with_the_raw_value_kept() -> None:
+    lease = merged(LEASE, {"Tenants": [{"Id": 41, "Status": "Evicted"}]})
+    (tenant,) = map_tenancy(lease, [RENT], TODAY).tenants
+    assert (tenant.status, tenant.status_raw) == ("other", "Evicted")
+
+
+def test_tenant_status_table_covers_the_spec_enum() -> None:
+    assert set(TENANT_STATUSES) == {"MovedOut", "Current", "Future"}
+
+
+@pytest.mark.parametrize("lease_type, status, ends, periodic", [
+    ("FixedWithRollover", "Active", "2025-05-31", True),    # past its end: turned at-will
+    ("FixedWithRollover", "Active", "2025-06-01", False),   # ends today: still fixed
+    ("FixedWithRollover", "Active", "2025-12-31", False),
+    ("FixedWithRollover", "Past", "2025-05-31", False),     # ended, not rolled over
+    ("FixedWithRollover", "Active", None, False),
+    ("Fixed", "Active", "2025-05-31", False),
+], ids=["rolled-over", "ends-today", "before-end", "past-lease", "no-end", "fixed"])
+def test_a_rollover_lease_past_its_end_is_periodic(lease_type: str, status: str,
+                                                   ends: str | None, periodic: bool) -> None:
+    lease = merged(LEASE, {"LeaseType": lease_type, "LeaseStatus": status, "LeaseToDate": ends})
+    assert map_tenancy(lease, [RENT], TODAY).is_periodic is periodic
 
 
 @pytest.mark.parametrize("lease, rents, error", [

@@ -174,6 +174,17 @@ def test_map_tenancy(changes: dict, currency: str | None, expected: dict) -> Non
     assert {k: getattr(record, k) for k in expected} == expected
 
 
+def test_each_tenant_keeps_its_own_dates_and_no_status() -> None:
+    related = [{"id": "T1", "occupyOn": "2025-02-01", "vacateOn": "2025-06-30"},
+               {"id": "T2", "occupyOn": "2025-02-03"},
+               {"id": "T1", "occupyOn": "2025-09-01"}]  # listed twice: the first counts
+    record = map_tenancy(merged(TENANCY, {"related": related}), "GBP")
+    assert record.tenant_ids == ("T1", "T2")
+    assert [(t.tenant_id, t.status, t.move_in_date, t.move_out_date)
+            for t in record.tenants] == [("T1", None, date(2025, 2, 1), date(2025, 6, 30)),
+                                         ("T2", None, date(2025, 2, 3), None)]
+
+
 @pytest.mark.parametrize("changes, error", [
     ({"propertyId": None}, MappingError),
     ({"startDate": "2025-02-01", "endDate": "2024-01-01"}, ValidationError),
