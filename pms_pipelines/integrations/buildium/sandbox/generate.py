@@ -132,6 +132,13 @@ def add_lease(store: AgencyStore, rng: random.Random, unit: Record, status: str,
         tenants.append(store.put("tenants", tenant, at))
     rent = float(rng.randrange(900, 4000, 25))
     lease_id = store.new_id()
+    standing = {"Past": "MovedOut", "Future": "Future"}.get(status, "Current")
+    statuses = {t["Id"]: standing for t in tenants}
+    moved_out = {t["Id"]: end for t in tenants} if status == "Past" else {}
+    if status == "Active" and len(tenants) == 2 and (today - start).days > 60 and rng.random() < 0.3:
+        # A co-tenant who left while the lease goes on: still on it, as MovedOut.
+        statuses[tenants[1]["Id"]] = "MovedOut"
+        moved_out[tenants[1]["Id"]] = start + timedelta(days=rng.randint(30, (today - start).days))
     lease = {
         "Id": lease_id, "PropertyId": unit["PropertyId"], "UnitId": unit["Id"],
         "UnitNumber": unit["UnitNumber"], "LeaseFromDate": start.isoformat(),
@@ -139,16 +146,16 @@ def add_lease(store: AgencyStore, rng: random.Random, unit: Record, status: str,
         "LeaseStatus": status, "IsEvictionPending": False,
         "TermType": "MonthToMonth" if lease_type == "AtWill" else "Standard",
         "RenewalOfferStatus": "NotSet",
-        "CurrentTenants": [] if status == "Past" else tenants,
-        "CurrentNumberOfOccupants": 0 if status == "Past" else len(tenants),
+        "CurrentTenants": [t for t in tenants if statuses[t["Id"]] == "Current"],
+        "CurrentNumberOfOccupants": sum(s == "Current" for s in statuses.values()),
         "AccountDetails": {"SecurityDeposit": rent, "Rent": rent}, "Cosigners": [],
         "AutomaticallyMoveOutTenants": False,
         "CreatedDateTime": f"{start.isoformat()}T09:00:00Z",
-        "MoveOutData": [{"TenantId": t["Id"], "MoveOutDate": end.isoformat(),
-                         "NoticeGivenDate": None} for t in tenants] if status == "Past" else [],
+        "MoveOutData": [{"TenantId": tenant_id, "MoveOutDate": day.isoformat(),
+                         "NoticeGivenDate": None} for tenant_id, day in moved_out.items()],
         "PaymentDueDay": 1,
-        "Tenants": [{"Id": t["Id"], "Status": {"Past": "MovedOut", "Future": "Future"}.get(
-            status, "Current"), "MoveInDate": start.isoformat()} for t in tenants],
+        "Tenants": [{"Id": t["Id"], "Status": statuses[t["Id"]], "MoveInDate": start.isoformat()}
+                    for t in tenants],
     }
     store.put("leases", lease, at)
     store.put("rents", {
