@@ -23,18 +23,36 @@ def read_watermark(
     return None if row is None else row[0]
 
 
+def read_change_cursor(
+    conn: psycopg.Connection, pms: str, agency_id: str, entity: str
+) -> str | None:
+    """The vendor change marker the last successful pull left (kit/cursor.py)."""
+    row = conn.execute(
+        "SELECT change_cursor FROM ingest.pull_watermark "
+        "WHERE pms = %s AND agency_id = %s AND entity = %s",
+        (pms, agency_id, entity),
+    ).fetchone()
+    return None if row is None else row[0]
+
+
 def advance_watermark(
-    conn: psycopg.Connection, pms: str, agency_id: str, entity: str, watermark: datetime
+    conn: psycopg.Connection, pms: str, agency_id: str, entity: str, watermark: datetime,
+    change_cursor: str | None = None,
 ) -> datetime:
-    """Store `watermark` unless the stored one is later; return the stored value."""
+    """Store `watermark` unless the stored one is later; return the stored value. A
+    `change_cursor` (what the pull found) is stored with it, unless a later pull's
+    watermark is already stored; None keeps the stored one."""
     if watermark.tzinfo is None:
         raise ValueError("a watermark must carry a timezone")
     row = conn.execute(
-        "INSERT INTO ingest.pull_watermark AS w (pms, agency_id, entity, watermark) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT (pms, agency_id, entity) DO UPDATE SET "
-        "watermark = GREATEST(w.watermark, EXCLUDED.watermark), updated_at = now() "
-        "RETURNING watermark",
-        (pms, agency_id, entity, watermark),
+        "INSERT INTO ingest.pull_watermark AS w (pms, agency_id, entity, watermark, "
+        "change_cursor) VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (pms, agency_id, entity) DO UPDATE SET "
+        "watermark = GREATEST(w.watermark, EXCLUDED.watermark), "
+        "change_cursor = CASE WHEN EXCLUDED.watermark >= w.watermark "
+        "THEN COALESCE(EXCLUDED.change_cursor, w.change_cursor) ELSE w.change_cursor END, "
+        "updated_at = now() RETURNING watermark",
+        (pms, agency_id, entity, watermark, change_cursor),
     ).fetchone()
     assert row is not None
     return row[0]

@@ -28,6 +28,7 @@ from typing import Any
 
 from pms_pipelines.canonical import Event, make_event
 from pms_pipelines.db import dead_letters, snapshots, watermarks
+from pms_pipelines.integrations.kit.cursor import ChangeCursor
 from pms_pipelines.integrations.kit.integration import Integration, PullRequest, Rejected
 from pms_pipelines.pulls.progress import PullProgress
 from pms_pipelines.stream.publisher import PublishStats, publish_records
@@ -103,6 +104,8 @@ def pull_and_publish(
         started = time.monotonic()
         observed_at = now or datetime.now(timezone.utc)
         previous = watermarks.read_watermark(conn, integration.name, agency_id, entity)
+        cursor = ChangeCursor(stored=watermarks.read_change_cursor(
+            conn, integration.name, agency_id, entity))
         last_published = {} if republish else snapshots.published_events(
             conn, integration.name, agency_id, entity)
         conn.commit()
@@ -120,6 +123,7 @@ def pull_and_publish(
             observed_at=observed_at,
             progress=PullProgress(log, f"{integration.name}/{agency_id}/{entity}") if log else None,
             save_credentials=save_credentials,
+            cursor=cursor,
         )
         seen: set[str] = set()
         published: dict[str, str] = {}  # id -> its event id, sent now or unchanged
@@ -159,7 +163,8 @@ def pull_and_publish(
             else:
                 snapshots.mark_seen(conn, integration.name, agency_id, entity, seen,
                                     published=published)
-            watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at)
+            watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at,
+                                         change_cursor=cursor.found)
         report.watermark_after = observed_at
         report.seconds = time.monotonic() - started
         if log:

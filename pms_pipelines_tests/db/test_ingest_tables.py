@@ -33,7 +33,7 @@ from pms_pipelines.db.snapshots import (
     published_events,
     replace_snapshot,
 )
-from pms_pipelines.db.watermarks import advance_watermark, read_watermark
+from pms_pipelines.db.watermarks import advance_watermark, read_change_cursor, read_watermark
 from pms_pipelines_tests.db.sample_events import at
 
 # Real Kinesis sequence numbers are 56+ digits: too long for bigint, and "9" > "10" as text.
@@ -139,6 +139,21 @@ def test_watermark_never_moves_backwards(db_conn: psycopg.Connection) -> None:
     assert read_watermark(db_conn, "buildium", "acme", "property") is None
     with pytest.raises(ValueError):
         advance_watermark(db_conn, "buildium", "acme", "tenant", datetime(2026, 2, 1))
+
+
+def test_a_change_cursor_is_kept_with_its_watermark_and_never_rewound(
+        db_conn: psycopg.Connection) -> None:
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    assert read_change_cursor(db_conn, "propertyme", "acme", "tenant") is None
+    advance_watermark(db_conn, "propertyme", "acme", "tenant", t, change_cursor="100")
+    advance_watermark(db_conn, "propertyme", "acme", "tenant", t + timedelta(minutes=1))
+    assert read_change_cursor(db_conn, "propertyme", "acme", "tenant") == "100"  # saw nothing
+    advance_watermark(db_conn, "propertyme", "acme", "tenant", t + timedelta(minutes=2),
+                      change_cursor="150")
+    # A slower, older pull finishing late cannot rewind it.
+    advance_watermark(db_conn, "propertyme", "acme", "tenant", t, change_cursor="120")
+    assert read_change_cursor(db_conn, "propertyme", "acme", "tenant") == "150"
+
 
 
 def test_snapshot_is_replaced_whole(db_conn: psycopg.Connection) -> None:

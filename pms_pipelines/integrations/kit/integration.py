@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from pms_pipelines.canonical import Event
+from pms_pipelines.integrations.kit.cursor import ChangeCursor
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.ledger import PullLedger
 from pms_pipelines.integrations.kit.paging import PageRead
@@ -40,6 +41,9 @@ class PullRequest:
     )
     # What the pull read of the entity and what became of it, filled in as it runs.
     ledger: PullLedger = field(default_factory=PullLedger, repr=False, compare=False)
+    # The vendor's own change marker for this agency and entity, for PMSs that filter by
+    # one (kit/cursor.py); the platform stores what the pull found when it succeeds.
+    cursor: ChangeCursor = field(default_factory=ChangeCursor, compare=False)
 
 
 @dataclass(frozen=True)

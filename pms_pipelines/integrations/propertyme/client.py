@@ -8,7 +8,9 @@ basePath /api) and PropertyMe's OpenID discovery document (login.propertyme.com)
   identity server rotates the refresh token on every use and refuses a used one, so each
   new one is kept for this process and handed to `save_credentials`;
 - change filter: `Timestamp` (int64, "changed timestamp greater than this value") on
-  /v1/lots and /v1/contacts; see `change_stamp` for how a datetime becomes one;
+  /v1/lots and /v1/contacts. The spec gives no unit, and every record carries its own
+  `Timestamp`: the filter is the highest one the last successful pull saw (kit/cursor.py),
+  never a conversion of our clock; `0` reads everything;
 - paging: `Offset`/`Limit` with no total (a short page is the last) on /v1/lots/archived;
   /v1/lots, /v1/contacts and /v1/tenancies return the whole result in one array;
 - errors: ServiceStack bodies, `{"ResponseStatus": {"ErrorCode", "Message", "Errors"}}`, and
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,22 +38,6 @@ PROPERTYME_BASE_URL = "https://app.propertyme.com/api"
 PROPERTYME_TOKEN_URL = "https://login.propertyme.com/connect/token"
 RATE_LIMIT_PER_S = 10.0
 PAGE_SIZE = 500
-
-# .NET `DateTime.Ticks` (100 ns since 0001-01-01 UTC) at the Unix epoch.
-TICKS_AT_EPOCH = 621_355_968_000_000_000
-
-
-def change_stamp(moment: datetime) -> int:
-    """The `Timestamp` filter value for "changed at or after `moment`".
-
-    The spec only says int64; the values PropertyMe returns are 18-digit, ascending and
-    time-ordered: .NET UTC ticks. Minus one tick because the filter is "greater than"
-    and our watermark means "at or after" (re-reading a record is harmless).
-    """
-    delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return TICKS_AT_EPOCH + micros * 10 - 1
-
 
 def token_url(base_url: str) -> str:
     """PropertyMe's identity server for the real API; `<origin>/connect/token` for any
@@ -158,16 +144,16 @@ class PropertyMeClient(RestClient):
         super().__init__(base_url, auth, credentials, policy=policy, progress=progress,
                          sender=sender)
 
-    def changed(self, resource: Resource, since: datetime | None) -> Iterator[dict[str, Any]]:
-        """A change-stamp collection; `Timestamp=0` reads everything."""
-        stamp = 0 if since is None else change_stamp(since)
-        return self.records(resource, params=[("Timestamp", stamp)])
+    def changed(self, resource: Resource, after: int) -> Iterator[dict[str, Any]]:
+        """The records of a change-stamp collection whose `Timestamp` is greater than
+        `after` (`0`: every record)."""
+        return self.records(resource, params=[("Timestamp", after)])
 
-    def lots(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        return self.changed(LOTS, since)
+    def lots(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        return self.changed(LOTS, after)
 
-    def contacts(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        return self.changed(CONTACTS, since)
+    def contacts(self, after: int = 0) -> Iterator[dict[str, Any]]:
+        return self.changed(CONTACTS, after)
 
     def archived_lots(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
         return self.records(ARCHIVED_LOTS, since=since)

@@ -5,6 +5,9 @@ Which PropertyMe collections feed which entity, and how deletes are signalled:
   /v1/lots/archived?ArchivedSince=… (paged), each archived lot a `delete` event;
 - landlord / tenant ← /v1/contacts?Timestamp=N&IncludeArchived=true, the contacts with
   the owner / tenant role; an archived contact (`IsArchived`) is a `delete` event;
+- N is 0 on a full pull, else the highest `Timestamp` the last successful pull of the
+  entity saw (`req.cursor`): every record read moves it, whatever its role, so an
+  update is pulled once, and neither missed nor pulled again;
 - tenancy ← /v1/tenancies?IncludeClosed=true, unpaged and without a change filter: an
   incremental pull keeps those `UpdatedOn` at or after the watermark; a closed tenancy
   (`IsClosed`) is a `delete` event.
@@ -31,8 +34,14 @@ Raw = Mapping[str, Any]
 Output = Iterator[Event | Rejected]
 
 
+def _after(req: PullRequest) -> int:
+    """The `Timestamp` filter: everything on a full pull or with no marker stored yet."""
+    return 0 if req.since is None else (req.cursor.stored_int() or 0)
+
+
 def _properties(client: PropertyMeClient, req: PullRequest) -> Iterator[Observation]:
-    for lot in client.lots(req.since):
+    for lot in client.lots(_after(req)):
+        req.cursor.saw_int(lot.get("Timestamp"))
         yield Observation(lot, source_id_of(lot, "Id"), lambda r=lot: map_property(r),
                           parse_time(lot.get("UpdatedOn")))
     for lot in client.archived_lots(req.since):
@@ -41,7 +50,8 @@ def _properties(client: PropertyMeClient, req: PullRequest) -> Iterator[Observat
 
 def _contacts(role: Callable[[Raw], bool], mapper: Callable[[Raw], Any]) -> Feed:
     def feed(client: PropertyMeClient, req: PullRequest) -> Iterator[Observation]:
-        for contact in client.contacts(req.since):
+        for contact in client.contacts(_after(req)):
+            req.cursor.saw_int(contact.get("Timestamp"))
             if not role(contact):
                 req.ledger.skip(f"a contact without the {req.entity} role")
                 continue

@@ -1,5 +1,6 @@
 """What is PropertyMe's own: refresh tokens rotated on every use (the used one refused),
-kept up with across pulls and a mid-pull 401, saved back; and the Timestamp cursor."""
+kept up with across pulls and a mid-pull 401, saved back; archived lots' paging. (The
+Timestamp cursor: test_change_cursor.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pms_pipelines.integrations.kit import PmsApiError, ReauthorisationRequired
 from pms_pipelines.integrations.kit.paging import OffsetPaging
 from pms_pipelines.integrations.propertyme import client as pme_client
 from pms_pipelines.integrations.propertyme.client import (
-    PROPERTYME_BASE_URL, PROPERTYME_TOKEN_URL, PropertyMeClient, change_stamp, token_url,
+    PROPERTYME_BASE_URL, PROPERTYME_TOKEN_URL, PropertyMeClient, token_url,
 )
 from pms_pipelines_tests.integrations.propertyme.conftest import FAST
 
@@ -73,14 +74,6 @@ def test_a_wrong_client_secret_is_not_mistaken_for_a_spent_grant(sandbox) -> Non
         list(client.lots())
     assert not isinstance(raised.value, ReauthorisationRequired)
     assert raised.value.status == 400 and raised.value.vendor_message == "invalid_client"
-
-
-def test_change_stamp_is_dotnet_ticks_minus_one() -> None:
-    moment = datetime(2024, 12, 1, tzinfo=timezone.utc)
-    assert change_stamp(moment) == 638_686_080_000_000_000 - 1
-    local = moment.astimezone(timezone(timedelta(hours=10)))  # AEST: same instant
-    assert change_stamp(local) == change_stamp(moment)
-    assert change_stamp(moment + timedelta(microseconds=1)) == change_stamp(moment) + 10
 
 
 def test_token_endpoint_for_real_and_local_base_urls() -> None:

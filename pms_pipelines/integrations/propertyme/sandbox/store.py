@@ -1,8 +1,10 @@
 """The sandbox's data: one `AgencyStore` per agency (one connected PropertyMe portfolio),
 holding lots, contacts and tenancies as the API returns them, and its OAuth state.
 
-Every change stamps the record the way PropertyMe does: `Timestamp` (.NET UTC ticks,
-strictly increasing per portfolio) and `UpdatedOn`. Archiving a lot sets `IsArchived` and
+Every change stamps the record with `UpdatedOn` and a new `Timestamp`, strictly
+increasing per portfolio. The spec gives `Timestamp` no unit, so the sandbox makes it a
+row version (a counter, not a clock): a client that converted a time into it would
+miss every change here, as it might at PropertyMe. Archiving a lot sets `IsArchived` and
 `ArchivedOn`; /v1/lots then leaves it out and /v1/lots/archived lists it.
 """
 
@@ -18,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
-from pms_pipelines.integrations.propertyme.client import TICKS_AT_EPOCH
 
 Record = dict[str, Any]
 # The endpoint a fixture file lists each collection under (archived lots: their own list).
@@ -31,12 +32,6 @@ ACCESS_TOKEN_SECONDS = 3600
 def iso(moment: datetime) -> str:
     """PropertyMe's date-time format (UTC, `Z`), to the microsecond."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def ticks(moment: datetime) -> int:
-    delta = moment.astimezone(timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return TICKS_AT_EPOCH + ((delta.days * 86_400 + delta.seconds) * 1_000_000
-                             + delta.microseconds) * 10
 
 
 @dataclass
@@ -54,8 +49,8 @@ class AgencyStore:
     def put(self, collection: str, record: Record, at: datetime) -> Record:
         """Insert or replace a record and stamp it as changed at `at`."""
         with self.lock:
-            stamp = max(ticks(at), self.last_stamp + 1)
-            self.last_stamp = stamp
+            self.last_stamp += 1
+            stamp = self.last_stamp
             record["UpdatedOn"] = iso(at)
             if collection != "tenancies":  # TenancyApiData carries no Timestamp
                 record["Timestamp"] = stamp
@@ -110,4 +105,5 @@ def load_fixture(store: AgencyStore, path: str | Path) -> AgencyStore:
                 record["UpdatedOn"] = stamp  # keep the fixture's own values
             if change:
                 record["Timestamp"] = change
+                store.last_stamp = max(store.last_stamp, change)
     return store
