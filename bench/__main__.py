@@ -33,6 +33,7 @@ FIGURES = {
     "7": ("bench.f7_sensor_tick", "sensor tick"),
     "8": ("bench.f8_latency", "latency"),
     "9": ("bench.f9_end_to_end", "whole path vs dlt"),
+    "10": ("bench.f10_change_detection", "only real changes travel"),
 }
 # Same-run ratios of two throughputs, which a shared box moves by several per cent from
 # one run to the next: each is measured `repeats` times and the median run reported.

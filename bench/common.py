@@ -57,6 +57,7 @@ class Sizes:
     latency_seconds: float = 60.0  # over this long
     latency_interval_s: float | None = None  # None: the local stack's default sensor interval
     e2e_records: int = 50_000  # figure 9: sandbox records (units+owners+tenants+leases)
+    change_units: int = 2000  # figure 10: an unchanged agency pulled in full
     batch_limit: int = BATCH_LIMIT  # the consumer's
 
     @classmethod
@@ -66,7 +67,7 @@ class Sizes:
             memory_events=1_000, memory_baseline_events=500, rate_pull_units=40,
             rate_pull_page_size=10, incremental_agencies=1, incremental_units=20,
             tick_shards=8, tick_repeats=1, latency_events=8, latency_seconds=2.0,
-            latency_interval_s=1.0, e2e_records=400, batch_limit=200,
+            latency_interval_s=1.0, e2e_records=400, batch_limit=200, change_units=20,
         )
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["1", "2", "3", "4", "5", "6", "7a", "7b", "8", "9"]
+EXPECTED = ["1", "2", "3", "4", "5", "6", "7a", "7b", "8", "9", "10a", "10b", "10c"]
 
 
 def _run_tiny(out: Path, *options: str) -> tuple[dict, str]:
@@ -71,6 +71,15 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
     assert details["7a"]["consumed"] == 10 * details["7a"]["shards"]
     assert figures["8"]["ours"] == details["8"]["p95_s"] >= details["8"]["p50_s"] > 0
     assert figures["9"]["ours"] == details["9"]["records"] / details["9"]["ours_s"]
+    # Only real changes travel: counts of what the unchanged agency's pulls sent and what
+    # re-consuming it wrote; the baselines are what republishing sends and reads.
+    d = details["10a"]
+    assert figures["10a"]["ours"] == max(r["published"] for r in d["nightly"]) == 0
+    assert figures["10a"]["baseline"] == d["first_pull_published"] == d["first_load_rows"] > 0
+    assert figures["10b"]["ours"] == d["reconsumed_rows_written"] == 0
+    assert figures["10b"]["baseline"] == d["reconsumed_records"] == sum(
+        r["published"] for r in d["republish"])
+    assert figures["10c"]["baseline"] == sorted(r["seconds"] for r in d["republish"])[1]
 
     # The table: a header and one row per figure, also printed and in the JSON.
     lines = report["table"].splitlines()
