@@ -15,35 +15,17 @@ import gc
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import psycopg
 from psycopg.pq import TransactionStatus
 
 from pms_pipelines.canonical.model import Event
 from pms_pipelines.consumer.decode import MAX_EVENT_BYTES, InvalidEvent, decode_event
+from pms_pipelines.db.batch_result import BatchResult, Outcome
 from pms_pipelines.db.checkpoints import advance_checkpoint, lock_checkpoint
 from pms_pipelines.db.dead_letters import DeadLetter, store_dead_letters
 from pms_pipelines.db.loader import apply_events
 from pms_pipelines.stream.records import StreamRecord, sequence_order
-
-
-@dataclass(frozen=True)
-class Outcome:
-    record: StreamRecord
-    outcome: str  # 'loaded' | 'stale' | 'rejected'
-    reason: str | None
-    event: Event | None
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    outcomes: list[Outcome]
-    loaded: int
-    stale: int
-    rejected: int
-    checkpoint: str | None  # None only for an empty batch on a never-read shard
-    replay_generation: int = 0  # of the shard's checkpoint: the lake tells replays apart
 
 
 class RecordsOutOfOrder(ValueError):

@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pms_pipelines.consumer.batch import BatchResult, apply_batch
+from pms_pipelines.consumer.batch import apply_batch
+from pms_pipelines.db.batch_result import BatchResult
+from pms_pipelines.db.checkpoints import record_last_arrival
 from pms_pipelines.consumer.isolate import ISOLATED_REASON, apply_isolating
 from pms_pipelines.consumer.retention import CheckpointExpired, retention_gap
 from pms_pipelines.consumer.shard_probe import remember_iterator
@@ -93,9 +95,7 @@ def consume_shard(
     def hook(result: BatchResult) -> None:  # the last arrival time, with the checkpoint
         arrived = [o.record.arrived_at for o in result.outcomes if o.record.arrived_at]
         if arrived:
-            conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = %s "
-                         "WHERE stream_name = %s AND shard_id = %s", (max(arrived), stream,
-                                                                      shard_id))
+            record_last_arrival(conn, stream, shard_id, max(arrived))
         if lake_hook is not None:
             lake_hook(result)
 

@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 import psycopg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pms_pipelines.consumer.batch import BatchResult, CheckpointMoved, RecordsOutOfOrder
+from pms_pipelines.consumer.batch import CheckpointMoved, RecordsOutOfOrder
+from pms_pipelines.db.batch_result import BatchResult
 from pms_pipelines.stream.batched_put import PutFailed
 from pms_pipelines.stream.records import StreamRecord
 

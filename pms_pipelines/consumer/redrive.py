@@ -1,6 +1,5 @@
 """Re-drive dead letters after a fix: `python -m pms_pipelines.ops redrive` (also the
-Dagster job `ops_redrive_dead_letters`; `python -m pms_pipelines.consumer.redrive` is
-the same command).
+Dagster job `ops_redrive_dead_letters`).
 
 A record the consumer rejected stays in `ingest.dead_letter` with its reason and its
 original bytes. Once the cause is fixed (a consumer release that accepts what it
@@ -15,7 +14,6 @@ events: they come back through the next full pull of their agency, not from here
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,12 +73,3 @@ def redrive(
         mark_redriven(conn, report.redriven_ids)
     return report
 
-
-def main(argv: list[str] | None = None) -> int:
-    from pms_pipelines.ops.cli import main as ops_main  # the ops import this module
-
-    return ops_main(["redrive", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

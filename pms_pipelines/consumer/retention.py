@@ -18,6 +18,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from pms_pipelines.db import checkpoints
+
 LEAST_RETENTION = timedelta(hours=24)  # Kinesis' minimum: younger arrivals need no lookup
 CAUGHT_UP_EVERY = timedelta(hours=1)  # how stale `last_arrival_at` may get on a quiet shard
 ACKNOWLEDGE = ("then acknowledge the gap: python -m pms_pipelines.ops acknowledge-gap "
@@ -34,11 +36,7 @@ def retention_gaps(kinesis: Any, conn: Any, stream: str) -> dict[str, str]:
     horizon, with the message that explains it. One query; one DescribeStreamSummary
     only when some last arrival is older than the least retention Kinesis allows."""
     now = datetime.now(timezone.utc)
-    rows = conn.execute(
-        "SELECT shard_id, last_arrival_at FROM ingest.checkpoint "
-        "WHERE stream_name = %s AND last_arrival_at < %s",
-        (stream, now - LEAST_RETENTION),
-    ).fetchall()
+    rows = checkpoints.arrived_before(conn, stream, now - LEAST_RETENTION)
     conn.commit()
     if not rows:
         return {}
@@ -59,17 +57,13 @@ def mark_caught_up(conn: Any, stream: str, shard_ids: list[str], probed_at: date
     Kinesis said nothing is behind): records after it arrive later, so no gap can open
     before them. Written at most hourly a shard; the caller commits."""
     if shard_ids:
-        conn.execute(
-            "UPDATE ingest.checkpoint SET last_arrival_at = %s WHERE stream_name = %s "
-            "AND shard_id = ANY(%s) AND last_arrival_at < %s",
-            (probed_at, stream, shard_ids, probed_at - CAUGHT_UP_EVERY),
-        )
+        checkpoints.mark_arrivals_caught_up(conn, stream, shard_ids, probed_at,
+                                            older_than=probed_at - CAUGHT_UP_EVERY)
 
 
 def acknowledge_retention_gap(conn: Any, stream: str, shard_id: str) -> None:
     """After the re-sync (a full pull of the affected agencies), let the shard go on."""
-    conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = NULL "
-                 "WHERE stream_name = %s AND shard_id = %s", (stream, shard_id))
+    checkpoints.forget_last_arrival(conn, stream, shard_id)
     conn.commit()
 
 

@@ -123,3 +123,37 @@ def rewind_checkpoint(
     ).fetchone()
     assert row is not None
     return ShardCheckpoint(*row)
+
+
+# The last record's arrival time beside each checkpoint (migration 0003): what the
+# retention-gap check compares with the stream's trim horizon (consumer/retention.py).
+
+def record_last_arrival(conn: psycopg.Connection, stream: str, shard_id: str,
+                        arrived_at: datetime) -> None:
+    """In the batch's transaction: its last record's Kinesis arrival time."""
+    conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = %s "
+                 "WHERE stream_name = %s AND shard_id = %s", (arrived_at, stream, shard_id))
+
+
+def arrived_before(conn: psycopg.Connection, stream: str,
+                   moment: datetime) -> list[tuple[str, datetime]]:
+    """(shard, last arrival) of the shards whose last record arrived before `moment`."""
+    return conn.execute(
+        "SELECT shard_id, last_arrival_at FROM ingest.checkpoint "
+        "WHERE stream_name = %s AND last_arrival_at < %s", (stream, moment)).fetchall()
+
+
+def mark_arrivals_caught_up(conn: psycopg.Connection, stream: str, shard_ids: list[str],
+                            probed_at: datetime, older_than: datetime) -> None:
+    """Move the last arrival of `shard_ids` up to `probed_at` where it is older than
+    `older_than` (nothing was unread then)."""
+    conn.execute(
+        "UPDATE ingest.checkpoint SET last_arrival_at = %s WHERE stream_name = %s "
+        "AND shard_id = ANY(%s) AND last_arrival_at < %s",
+        (probed_at, stream, shard_ids, older_than))
+
+
+def forget_last_arrival(conn: psycopg.Connection, stream: str, shard_id: str) -> None:
+    """A retention gap acknowledged: the shard goes on from its checkpoint."""
+    conn.execute("UPDATE ingest.checkpoint SET last_arrival_at = NULL "
+                 "WHERE stream_name = %s AND shard_id = %s", (stream, shard_id))

@@ -12,24 +12,21 @@ from dagster import (
 )
 
 from pms_pipelines.db import agencies
-from pms_pipelines.defs.pull_assets import agency_partitions, pull_job_name
+from pms_pipelines.defs.pull_assets import agency_partitions
 from pms_pipelines.defs.resources import PostgresResource
 from pms_pipelines.integrations.kit.integration import Integration
+from pms_pipelines.pulls import names
 from pms_pipelines.settings import schedules
-
-
-AGENCY_TAG = "pms/agency"
 
 
 def pull_run_request(integration: Integration, agency_id: str, *, full: bool,
                      run_key: str | None = None, republish: bool = False) -> RunRequest:
-    config = {"full": full, **({"republish": True} if republish else {})}
     return RunRequest(
-        job_name=pull_job_name(integration) + "_job",
+        job_name=names.pull_job_name(integration),
         partition_key=agency_id,
         run_key=run_key,
-        run_config={"ops": {pull_job_name(integration): {"config": config}}},
-        tags={AGENCY_TAG: f"{integration.name}/{agency_id}", "pms/mode": "full" if full else "incremental"},
+        run_config=names.pull_run_config(integration, full=full, republish=republish),
+        tags=names.pull_run_tags(integration, agency_id, full=full),
     )
 
 

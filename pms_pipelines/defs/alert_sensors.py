@@ -42,8 +42,8 @@ from pms_pipelines.alerts.delivery import (
 from pms_pipelines.alerts.message import Alert, check_failure_alert, run_failure_alert
 from pms_pipelines.alerts.repeats import ERROR, PASSED, WARN, starts_failing
 from pms_pipelines.defs.resources import AlertsResource
+from pms_pipelines.pulls import names
 
-AGENCY_TAG = "pms/agency"
 PARTITION_TAG = "dagster/partition"
 BATCH = 50  # records looked at per tick
 HISTORY = 20  # evaluations of one check looked at to find the one before
@@ -81,7 +81,7 @@ def _run_alert(instance, record, ui_base_url: str) -> Alert | None:  # noqa: ANN
         job=run.job_name,
         run_id=run.run_id,
         partition=run.tags.get(PARTITION_TAG),
-        agency=run.tags.get(AGENCY_TAG),
+        agency=run.tags.get(names.AGENCY_TAG),
         steps=[event.step_key for event in steps if event.step_key],
         error_class=error_class,
         error_message=message,

@@ -10,6 +10,7 @@ from dagster import Config, Failure, JobDefinition, MetadataValue, OpExecutionCo
 
 from pms_pipelines.consumer.redrive import RedriveReport
 from pms_pipelines.defs.consume_assets import CONSUME_JOB, SHARD_TAG
+from pms_pipelines.defs.pull_assets import build_pull_assets
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.integrations.kit.integration import Integration
@@ -183,7 +184,8 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
                 raise _failure(error) from error
         backfills = {}
         for request in requests:
-            backfills[request.agency_id] = launch_backfill(context.instance, request)
+            backfills[request.agency_id] = launch_backfill(
+                context.instance, request, build_pull_assets(request.integration)[0])
             context.log.info(f"{request.title}: backfill {backfills[request.agency_id]}")
         context.add_output_metadata({"backfills": MetadataValue.json(backfills)})
 

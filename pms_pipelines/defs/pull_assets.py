@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from pms_pipelines.db import agencies
+from pms_pipelines.pulls import names
 from pms_pipelines.defs.resources import KinesisResource, PmsEndpoints, PostgresResource
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
@@ -33,15 +34,11 @@ class PullConfig(Config):
 
 
 def agency_partitions(integration: Integration) -> DynamicPartitionsDefinition:
-    return DynamicPartitionsDefinition(name=f"{integration.name}_agencies")
+    return DynamicPartitionsDefinition(name=names.partitions_name(integration))
 
 
 def pull_asset_key(integration: Integration, entity: str) -> AssetKey:
-    return AssetKey([integration.name, entity])
-
-
-def pull_job_name(integration: Integration) -> str:
-    return f"{integration.name}_pull"
+    return AssetKey(names.asset_key_path(integration, entity))
 
 
 def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster multi-asset
@@ -58,7 +55,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
     ]
 
     @multi_asset(
-        name=pull_job_name(integration),
+        name=names.pull_op_name(integration),
         specs=specs,
         partitions_def=partitions,
         can_subset=True,
@@ -117,11 +114,11 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
             )
 
     job = define_asset_job(
-        pull_job_name(integration) + "_job",
+        names.pull_job_name(integration),
         # The health checks on these assets run in the health_checks job, not per pull.
         selection=AssetSelection.assets(*(spec.key for spec in specs)).without_checks(),
         partitions_def=partitions,
-        tags={"pms/pms": integration.name, "dagster/max_runtime": "3600"},
+        tags={names.PMS_TAG: integration.name, "dagster/max_runtime": "3600"},
     )
     return pull, job
 

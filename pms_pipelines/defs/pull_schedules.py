@@ -3,8 +3,9 @@
 from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
 
 from pms_pipelines.db import agencies
-from pms_pipelines.defs.agency_sensor import AGENCY_TAG, pull_run_request
+from pms_pipelines.defs.agency_sensor import pull_run_request
 from pms_pipelines.defs.pull_assets import agency_partitions
+from pms_pipelines.pulls import names
 from pms_pipelines.defs.resources import PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.integrations.kit.integration import Integration
@@ -26,7 +27,7 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
             # An incremental pull still queued or running covers the next one too; piling
             # them up behind the per-agency limit only delays everyone.
             # Any job: a re-sync's backfill runs carry the same agency tag.
-            busy = tag_values_in_flight(context.instance, None, AGENCY_TAG)
+            busy = tag_values_in_flight(context.instance, None, names.AGENCY_TAG)
             agency_ids = [a for a in agency_ids if f"{integration.name}/{a}" not in busy]
         if not agency_ids:
             return SkipReason(f"no enabled {integration.name} agency without a pull on its way")

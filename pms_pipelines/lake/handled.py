@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pms_pipelines.canonical.model import ENTITIES
-from pms_pipelines.consumer.batch import BatchResult, Outcome
+from pms_pipelines.db.batch_result import BatchResult, Outcome
 from pms_pipelines.stream.firehose import MAX_BYTES_PER_RECORD
 
 LINE_SCHEMA = "pms.handled/v1"

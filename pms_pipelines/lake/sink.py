@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pms_pipelines.consumer.batch import BatchResult
+from pms_pipelines.db.batch_result import BatchResult
 from pms_pipelines.db.lake_counts import add_handled_counts
 from pms_pipelines.lake.handled import handled_lines, line_entity
 from pms_pipelines.stream.firehose import DeliveryStats, deliver_records

@@ -25,15 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, AssetsDefinition, DagsterInstance
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.execution.backfill import PartitionBackfill
 from dagster._core.utils import make_new_backfill_id
 
 from pms_pipelines.db import agencies
-from pms_pipelines.defs.agency_sensor import pull_run_request
-from pms_pipelines.defs.pull_assets import agency_partitions, build_pull_assets, pull_asset_key
 from pms_pipelines.integrations.kit.integration import Integration
+from pms_pipelines.pulls import names
 
 OPS_TAG = "pms/ops"
 MAX_RUNTIME_S = "3600"  # the pull job's own limit; a backfill run is of the asset job
@@ -48,22 +47,22 @@ class ResyncRequest:
 
     @property
     def asset_keys(self) -> list[AssetKey]:
-        return [pull_asset_key(self.integration, e) for e in self.integration.entities]
+        return [AssetKey(names.asset_key_path(self.integration, e))
+                for e in self.integration.entities]
 
     @property
     def partitions_name(self) -> str:
-        return agency_partitions(self.integration).name
+        return names.partitions_name(self.integration)
 
     @property
     def run_config(self) -> dict[str, Any]:
-        return dict(pull_run_request(self.integration, self.agency_id, full=True,
-                                     republish=True).run_config)
+        return names.pull_run_config(self.integration, full=True, republish=True)
 
     @property
     def tags(self) -> dict[str, str]:
-        tags = dict(pull_run_request(self.integration, self.agency_id, full=True).tags)
-        return {**tags, "pms/pms": self.integration.name, "dagster/max_runtime": MAX_RUNTIME_S,
-                OPS_TAG: "resync"}
+        tags = names.pull_run_tags(self.integration, self.agency_id, full=True)
+        return {**tags, names.PMS_TAG: self.integration.name,
+                "dagster/max_runtime": MAX_RUNTIME_S, OPS_TAG: "resync"}
 
     @property
     def title(self) -> str:
@@ -85,17 +84,19 @@ def resync_request(conn: Any, registry: Mapping[str, Integration], pms: str,
     return ResyncRequest(registry[pms], agency_id)
 
 
-def launch_backfill(instance: DagsterInstance, request: ResyncRequest) -> str:
+def launch_backfill(instance: DagsterInstance, request: ResyncRequest,
+                    pull_assets: AssetsDefinition) -> str:
     """Store the backfill in the instance (the daemon launches its runs); its id.
 
-    The backfill names assets and a partition; the graph of the PMS's pull assets is
-    all it needs to check them (the daemon runs it against the code location's)."""
+    The backfill names assets and a partition; the graph of the PMS's pull assets (the
+    caller's, from the Dagster layer) is all it needs to check them (the daemon runs it
+    against the code location's)."""
     if not instance.has_dynamic_partition(request.partitions_name, request.agency_id):
         # Registered moments ago, before the agency sensor's tick: its first pull is this.
         instance.add_dynamic_partitions(request.partitions_name, [request.agency_id])
     backfill = PartitionBackfill.from_asset_partitions(
         backfill_id=make_new_backfill_id(),
-        asset_graph=AssetGraph.from_assets([build_pull_assets(request.integration)[0]]),
+        asset_graph=AssetGraph.from_assets([pull_assets]),
         partition_names=[request.agency_id],
         asset_selection=request.asset_keys,
         backfill_timestamp=time.time(),

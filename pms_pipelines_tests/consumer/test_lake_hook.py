@@ -10,7 +10,8 @@ import psycopg
 import pytest
 
 from pms_pipelines.aws import aws_client
-from pms_pipelines.consumer.batch import BatchResult, apply_batch
+from pms_pipelines.consumer.batch import apply_batch
+from pms_pipelines.db.batch_result import BatchResult
 from pms_pipelines.db.lake_counts import handled_counts
 from pms_pipelines.lake.raw import list_day_objects, read_raw_lines
 from pms_pipelines.lake.sink import LakeSink

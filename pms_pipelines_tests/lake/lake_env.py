@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from pms_pipelines.consumer.batch import Outcome
+from pms_pipelines.db.batch_result import Outcome
 from pms_pipelines.lake.handled import handled_line
 from pms_pipelines.local_stack.aws_emulator import create_bucket
 from pms_pipelines.stream.records import StreamRecord

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pms_pipelines.canonical import ENTITIES, Contact, Event, Tenancy, Tenant, make_event
-from pms_pipelines.consumer.batch import BatchResult
+from pms_pipelines.db.batch_result import BatchResult
 from pms_pipelines.consumer.consume import consume_shard
 from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.db.connection import connect

@@ -175,7 +175,7 @@ def test_redrive_command_line(db_url: str) -> None:
             (good.to_bytes(), b"{broken"))
         conn.commit()
     env = {**os.environ, "PMS_DATABASE_URL": db_url}
-    command = [sys.executable, "-m", "pms_pipelines.consumer.redrive"]
+    command = [sys.executable, "-m", "pms_pipelines.ops", "redrive"]
     dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True,
                          timeout=60)
     assert dry.returncode == 0, dry.stderr

@@ -1,0 +1,44 @@
+"""How a PMS's pulls are named in Dagster: asset keys, agency partitions, the job, its
+run config and tags.
+
+Plain data, so the Dagster layer (`defs/`) and the operations (`ops/`, whose command
+line reaches the webserver over GraphQL) name the same things without `ops/` importing
+the Dagster layer's modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pms_pipelines.integrations.kit.integration import Integration
+
+AGENCY_TAG = "pms/agency"  # "<pms>/<agency id>": the run queue runs one pull per agency
+PMS_TAG = "pms/pms"
+MODE_TAG = "pms/mode"
+
+
+def asset_key_path(integration: Integration, entity: str) -> list[str]:
+    return [integration.name, entity]
+
+
+def partitions_name(integration: Integration) -> str:
+    return f"{integration.name}_agencies"
+
+
+def pull_op_name(integration: Integration) -> str:
+    return f"{integration.name}_pull"
+
+
+def pull_job_name(integration: Integration) -> str:
+    return f"{pull_op_name(integration)}_job"
+
+
+def pull_run_config(integration: Integration, *, full: bool,
+                    republish: bool = False) -> dict[str, Any]:
+    config = {"full": full, **({"republish": True} if republish else {})}
+    return {"ops": {pull_op_name(integration): {"config": config}}}
+
+
+def pull_run_tags(integration: Integration, agency_id: str, *, full: bool) -> dict[str, str]:
+    return {AGENCY_TAG: f"{integration.name}/{agency_id}",
+            MODE_TAG: "full" if full else "incremental"}
