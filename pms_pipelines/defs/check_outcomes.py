@@ -8,6 +8,8 @@ from dagster import (
     AssetKey,
     DagsterInstance,
 )
+# Private: no public way to ask for a check's last *completed* evaluation (a planned or
+# running one is newer). Pinned by test_dagster_private_apis.py.
 from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
 )

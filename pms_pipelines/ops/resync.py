@@ -26,6 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetKey, AssetsDefinition, DagsterInstance
+# Private: Dagster has no public API to store an asset backfill from code (the UI and
+# GraphQL do it; the job `ops_resync_agency` runs in the instance, without a
+# webserver). Pinned by ops/test_resync.py: the job's and the CLI's backfills launch the
+# same full pulls, one per agency at a time.
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.execution.backfill import PartitionBackfill
 from dagster._core.utils import make_new_backfill_id
