@@ -12,7 +12,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
 BENCH_VENV := .venv-bench
 BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
-.PHONY: dev test demo lint schema checkov clean bench kinesalite chromium reliability-report
+.PHONY: dev test demo lint schema checkov clean bench loc kinesalite chromium reliability-report
 
 # kinesalite (npm): a Kinesis that closes shards faithfully, for the resharding tests.
 # Installed once into the venv folder; without Node the rule says so and those tests skip.
@@ -62,8 +62,11 @@ reliability-report: $(STAMP) kinesalite  ## run the fault, bad-input and securit
 demo: $(STAMP)  ## headless: pull every agency, consume, print row counts, tear down
 	$(PY) -m pms_pipelines.local_stack demo
 
-bench: $(STAMP) $(BENCH_STAMP)  ## the nine benchmarks of docs/benchmarks.md at full size, throughput figures x3 (~15 min on 2 cores)
+bench: $(STAMP) $(BENCH_STAMP)  ## the ten benchmarks of docs/benchmarks.md at full size, throughput figures x3 (~15 min on 2 cores)
 	$(PY) -m bench $(BENCH_ARGS)
+
+loc: $(STAMP)  ## what an integration costs: lines per PMS (integration, sandbox) and the shared kit
+	$(PY) -m bench.loc
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pms_pipelines pms_pipelines_tests

@@ -104,3 +104,16 @@ def test_throughput_figures_report_the_median_run(tmp_path: Path) -> None:
     assert len(ratios) == 3 and loader["ratio"] == sorted(ratios)[1]
     assert loader["how"].endswith("median of 3 runs")
     assert "run_ratios" not in incremental["details"]  # a count: run once
+
+
+def test_loc_counts_each_integration_and_the_kit() -> None:
+    """`make loc`: a row per integration, its code lines fewer than its lines."""
+    proc = subprocess.run([sys.executable, "-m", "bench.loc"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("|")[1:-1] for line in proc.stdout.splitlines()[2:]]
+    names = [r[0].strip() for r in rows]
+    assert names == ["buildium", "propertyme", "propertyware", "reapit", "kit (shared)"]
+    for row in rows[:-1]:
+        lines, code, sandbox_lines, sandbox_code = (int(v) for v in row[1:])
+        assert 0 < code < lines and 0 < sandbox_code < sandbox_lines
