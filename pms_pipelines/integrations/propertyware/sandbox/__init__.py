@@ -1,81 +1,129 @@
-"""A local Propertyware REST API v1 for tests and the local stack.
+"""A local Propertyware REST API v1 for tests and the local stack, declared for the kit's
+sandbox (`kit.sandbox_serve`).
 
-`start_sandbox(...)` serves, on loopback under `/pw/api/rest/v1`, the endpoints the
-integration reads, with Propertyware's three-header auth, offset/limit paging (default
-100, max 500) and `X-Total-Count`, the `lastModifiedDateTimeStart/End`, id, `type` and
-`includeDeactivated` filters, `orderby`, 429s above 10 requests/s per API key and
-Propertyware's `ErrorResponse` bodies. Each agency is generated (seeded, `"units": N`) or
-loaded from a fixture file in Propertyware's own response format (`"fixture": path`).
-Churn mutates the data every `churn_seconds`; faults (latency, 429, 5xx, truncated
-bodies) are set at start or at run time with `POST /_sandbox/faults`.
+Served on loopback under `/pw/api/rest/v1`: the collections the integration reads, with
+Propertyware's three-header auth, offset/limit paging (default 100, max 500) and
+`X-Total-Count`, the `lastModifiedDateTimeStart/End`, id, `type` and
+`includeDeactivated` filters, `orderby`, 429s above 10 requests/s per API key, and
+`ErrorResponse` bodies. Data: generated (seeded, `"units": N`, `generate.py`) or a
+fixture file in Propertyware's own response format (`"fixture": path`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
-from pms_pipelines.integrations.kit import sandbox_server as kit
-from pms_pipelines.integrations.propertyware.sandbox.generate import generate_agency
-from pms_pipelines.integrations.propertyware.sandbox.server import (
-    PREFIX, Handler, SandboxState,
+from pms_pipelines.integrations.kit.sandbox_api import (
+    Collection, HeaderKeys, OffsetLimit, Param, Record, Refused, SandboxApi,
 )
-from pms_pipelines.integrations.propertyware.sandbox.store import AgencyStore, load_fixture
+from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
+from pms_pipelines.integrations.kit.sandbox_server import parse_time
+from pms_pipelines.integrations.propertyware import client
+from pms_pipelines.integrations.propertyware.sandbox.generate import churn_once, generate_agency
 
-__all__ = ["RunningSandbox", "start_sandbox"]
-RATE_LIMIT_PER_S = 10.0
-# The collection behind each canonical entity, and which of its records count.
-ENTITY_RECORDS = {
-    "property": ("units", lambda r: True),
-    "landlord": ("contacts", lambda r: r.get("type") == "OWNER"),
-    "tenant": ("contacts", lambda r: r.get("type") == "TENANT"),
-    "tenancy": ("leases", lambda r: True),
-}
+__all__ = ["RATE_LIMIT_PER_S", "RunningSandbox", "start_sandbox"]
+RunningSandbox = DeclaredSandbox
+RATE_LIMIT_PER_S = client.RATE_LIMIT_PER_S
+TIME_FORMAT = "formatted as YYYY-MM-DDTHH:mm:ssZ"
 
 
-class RunningSandbox(kit.RunningServer[AgencyStore]):
-    """The kit's running server (stop, churn_once, set_faults, store) plus Propertyware's
-    own way to change and delete a record."""
-
-    state: SandboxState
-
-    def _first(self, agency_id: str, entity: str) -> tuple[AgencyStore, str, int]:
-        store = self.store(agency_id)
-        collection, counts = ENTITY_RECORDS[entity]
-        return store, collection, min(i for i, r in store.records[collection].items()
-                                      if counts(r))
-
-    def touch(self, agency_id: str, entity: str) -> str:
-        """Save the first record behind `entity` again; Propertyware stamps it modified now."""
-        store, collection, record_id = self._first(agency_id, entity)
-        with store.lock:
-            store.put(collection, store.records[collection][record_id],
-                      datetime.now(timezone.utc))
-        return str(record_id)
-
-    def remove(self, agency_id: str, entity: str) -> str:
-        """Propertyware deletes outright: the record is gone, with no flag or tombstone.
-        A deleted contact also leaves the portfolios and leases that listed it."""
-        store, collection, record_id = self._first(agency_id, entity)
-        with store.lock:
-            store.remove(collection, record_id)
-            if collection == "contacts":
-                for kind, key in (("portfolios", "owners"), ("leases", "contacts")):
-                    for record in store.records[kind].values():
-                        record[key] = [c for c in record.get(key) or [] if c["id"] != record_id]
-        return str(record_id)
+def stamp(record: Record, at: datetime) -> None:
+    """Propertyware stamps every save: `YYYY-MM-dd'T'HH:mm:ssXXX`, in UTC."""
+    record["lastModifiedDateTime"] = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record.setdefault("createdDateTime", record["lastModifiedDateTime"])
+    record["lastModifiedBy"] = "Sandbox User"
 
 
-def start_sandbox(
-    agencies: list[dict], *, host: str = "127.0.0.1", port: int = 0,
-    churn_seconds: float | None = None, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
-    faults: dict | None = None, seed: int = 7,
-) -> RunningSandbox:
+def _modified(record: Record) -> datetime:
+    return parse_time(record["lastModifiedDateTime"])
+
+
+def order(records: list[Record], values: dict[str, Any]) -> None:
+    """`orderby=name desc,id`: field names are case-insensitive, the default is by id."""
+    for part in reversed([p.split() for p in values.get("orderby", "").split(",") if p.strip()]):
+        name, direction = part[0].lower(), (part[1].lower() if len(part) > 1 else "asc")
+        fields = {k.lower(): k for r in records for k in r}
+        if direction not in ("asc", "desc") or (records and name not in fields):
+            raise Refused(400, f"cannot sort by {' '.join(part)!r}", "orderby")
+        key = fields.get(name, name)
+        records.sort(key=lambda r, k=key: (r.get(k) is None, r.get(k) if isinstance(
+            r.get(k), (int, float)) else str(r.get(k) or "")), reverse=direction == "desc")
+
+
+def ids(*names: str) -> tuple[Param, ...]:
+    return tuple(Param(n, "int", minimum=0, keep=lambda r, v, n=n: r.get(n) == v) for n in names)
+
+
+CHANGED = (
+    Param("lastModifiedDateTimeStart", "datetime", format_hint=TIME_FORMAT,
+          keep=lambda r, v: _modified(r) >= v),
+    Param("lastModifiedDateTimeEnd", "datetime", format_hint=TIME_FORMAT,
+          keep=lambda r, v: _modified(r) <= v),
+    Param("orderby"),
+)
+DEACTIVATED = Param("includeDeactivated", "bool", default=False,
+                    keep=lambda r, v: v or r.get("active") is not False)
+# "The limit and offset parameter names are case-sensitive ... a 404" (the intro).
+PAGING = OffsetLimit("offset", "limit", default=100, maximum=client.MAX_LIMIT,
+                     total_header="X-Total-Count", miscased=404)
+
+
+def _collection(name: str, resource: Any, *params: Param) -> Collection:
+    return Collection(name, resource.path, stamp, (*CHANGED, *params), PAGING, order=order)
+
+
+def _remove(store: Any, collection: str, record_id: int, now: datetime) -> None:
+    """Propertyware deletes outright; a deleted contact also leaves the portfolios and
+    leases that listed it."""
+    store.remove(collection, record_id)
+    if collection == "contacts":
+        for kind, key in (("portfolios", "owners"), ("leases", "contacts")):
+            for record in store.records[kind].values():
+                record[key] = [c for c in record.get(key) or [] if c["id"] != record_id]
+
+
+def _error(status: int, message: str, param: str | None) -> dict[str, Any]:
+    """Propertyware's `ErrorResponse`."""
+    code = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 404: "NOT_FOUND",
+            429: "TOO_MANY_REQUESTS"}.get(status, "INTERNAL_SERVER_ERROR")
+    errors = [{"key": param, "message": message}] if param else []
+    if status == 400 and param:
+        message = ("Unable to process the request due to malformed request syntax or "
+                   "invalid parameters.")
+    return {"userMessage": message, "errorCode": code, "errors": errors}
+
+
+API = SandboxApi(
+    name="propertyware", prefix="/pw/api/rest/v1",
+    auth=HeaderKeys(client.AUTH_HEADERS),
+    collections=(
+        _collection("buildings", client.BUILDINGS, *ids("portfolioID", "leaseID"), DEACTIVATED),
+        _collection("units", client.UNITS, *ids("portfolioID", "buildingID"), DEACTIVATED),
+        _collection("portfolios", client.PORTFOLIOS, DEACTIVATED),
+        _collection("contacts", client.OWNERS, Param(
+            "type", choices=("TENANT", "PROSPECT", "OWNER", "VENDOR", "OTHER"),
+            keep=lambda r, v: r.get("type") == v)),
+        _collection("leases", client.LEASES, *ids("portfolioID", "buildingID", "unitID")),
+    ),
+    error_body=_error,
+    messages={401: "The API key couldn't be authorized.", 404: "The requested resource "
+              "doesn't exist.", 429: "Too many requests.", 500: "Something went wrong on "
+              "Propertyware's end."},
+    entities={"property": ("units", lambda r: True),
+              "landlord": ("contacts", lambda r: r.get("type") == "OWNER"),
+              "tenant": ("contacts", lambda r: r.get("type") == "TENANT"),
+              "tenancy": ("leases", lambda r: True)},
+    remove=_remove, generate=generate_agency, churn=churn_once,
+    rate_limit_per_s=RATE_LIMIT_PER_S, content_type="application/json",
+)
+
+
+def start_sandbox(agencies: list[dict], *, host: str = "127.0.0.1", port: int = 0,
+                  churn_seconds: float | None = None,
+                  rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
+                  faults: dict | None = None, seed: int = 7) -> DeclaredSandbox:
     """Start the sandbox in background threads; call `.stop()` when done."""
-    stores = [kit.fill_store(AgencyStore(spec["agency_id"], spec["client_id"],
-                                         spec["client_secret"], spec["system_id"]),
-                             spec, seed, load_fixture, generate_agency) for spec in agencies]
-    if len({s.client_id for s in stores}) != len(stores):
-        raise ValueError("each agency needs its own client_id")
-    return kit.start_server(RunningSandbox, SandboxState(stores, rate_limit_per_s, faults, seed),
-                            Handler, name="propertyware", host=host, port=port, path=PREFIX,
-                            churn_seconds=churn_seconds)
+    return start_declared(API, agencies, credential_fields=client.CREDENTIAL_FIELDS, host=host,
+                          port=port, churn_seconds=churn_seconds,
+                          rate_limit_per_s=rate_limit_per_s, faults=faults, seed=seed)
