@@ -52,6 +52,7 @@ class Param:
     required: bool = False
     format_hint: str = ""  # how the vendor words a bad value, e.g. "YYYY-MM-DDTHH:mm:ssZ"
     miscased: int | None = None  # the vendor's status for the name in another case
+    many: bool = False  # repeatable (`ids=1&ids=2`): the value is the list
 
     def parse(self, raw: str) -> Any:
         try:
@@ -122,15 +123,23 @@ class WholeList:
 class Collection:
     """One collection the sandbox serves. `path` is the client's `Resource` path; `stamp`
     marks a record saved at a moment, as the vendor does; `order(records, values)` sorts
-    a result (default: by id)."""
+    a result (default: by id). Several collections may serve one `name` (a list and its
+    by-id route); the first declares how it is stamped."""
 
     name: str
     path: str
-    stamp: Callable[[Record, datetime], None]
+    stamp: Callable[[Record, datetime, Any], None]  # (record, moment, its store)
     params: tuple[Param, ...] = ()
     paging: Paging = WholeList()
     id_field: str = "id"
     order: Callable[[list[Record], Mapping[str, Any]], None] | None = None
+    # The time a record (from a fixture) says it was saved, if it says.
+    stamped_at: Callable[[Record], datetime | None] = lambda record: None
+    # A path parameter naming one record by `id_field` (`/v1/leases/{lease_id}`): the
+    # route answers that record alone.
+    item: str | None = None
+    # A check of the request as a whole (a date range too long), raising `Refused`.
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
     def all_params(self) -> dict[str, Param]:
         return {p.name: p for p in (*self.params, *self.paging.params())}
@@ -148,7 +157,9 @@ class Collection:
             raise Refused(400, f"unknown query parameter {unknown[0]!r}", unknown[0])
         values = {name: p.default for name, p in declared.items() if p.default is not None}
         for name, raws in query.items():
-            values[name] = declared[name].parse(raws[0])
+            param = declared[name]
+            parsed = [param.parse(raw) for raw in (raws if param.many else raws[:1])]
+            values[name] = parsed if param.many else parsed[0]
         missing = [p.name for p in declared.values() if p.required and p.name not in values]
         if missing:
             raise Refused(400, f"{missing[0]} is required", missing[0])
@@ -193,14 +204,24 @@ class SandboxApi:
     generate: Callable[[Any, int, Any], Any]  # (store, units, rng): seeded data
     churn: Callable[[Any, Any, datetime], dict[str, int]]  # (store, rng, now)
     rate_limit_per_s: float | None = None
+    fault_status: int = 500  # what a rolled server fault answers
     content_type: str = "application/json; charset=utf-8"
     messages: Mapping[int, str] = field(default_factory=dict)  # the vendor's texts by status
 
-    def collection_at(self, path: str) -> Collection | None:
+    def collection_at(self, path: str) -> tuple[Collection, str | None] | None:
+        """The collection served at `path`, and the id its item route names."""
         if not path.startswith(self.prefix):
             return None
         rest = path[len(self.prefix):]
-        return next((c for c in self.collections if c.path == rest), None)
+        for collection in self.collections:
+            if collection.path == rest:
+                return collection, None
+        for collection in self.collections:
+            if collection.item is not None:
+                head, _, _ = collection.path.partition("{")
+                if rest.startswith(head) and rest[len(head):] and "/" not in rest[len(head):]:
+                    return collection, rest[len(head):]
+        return None
 
     def message(self, status: int) -> str:
         return self.messages.get(status, {401: "unauthorized", 404: "not found",

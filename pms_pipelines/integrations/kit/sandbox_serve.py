@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs
 
 from pms_pipelines.integrations.kit import sandbox_server as kit
-from pms_pipelines.integrations.kit.sandbox_api import Refused, SandboxApi
-from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixture
+from pms_pipelines.integrations.kit.sandbox_api import Collection, Refused, SandboxApi
+from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixture, served
 
 # A fixture's records without a stamp of their own count as saved then (reproducible).
 FIXTURE_TIME = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -56,19 +56,35 @@ class DeclaredHandler(kit.SandboxHandler):
         if self.throttled(store.agency_id):
             return self._error(429)
         if self.state.roll("p5xx"):
-            return self._error(500)
-        collection = api.collection_at(url.path)
-        if collection is None:
+            return self._error(api.fault_status)
+        found = api.collection_at(url.path)
+        if found is None:
             return self._error(404)
+        collection, item = found
         try:
             values = collection.values(parse_qs(url.query, keep_blank_values=True))
-            records = store.select(collection.name, collection.keeps(values))
-            if collection.order is not None:
-                collection.order(records, values)
+            if collection.check is not None:
+                collection.check(values)
+            with store.lock:  # encoded under the lock: nothing stored is copied
+                body, headers = self._answer(store, collection, item, values)
         except Refused as refused:
             return self._error(refused.status, refused.message, refused.param)
+        self.send_data(200, body, headers)
+
+    @staticmethod
+    def _answer(store: AgencyStore, collection: Collection, item: str | None,
+                values: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+        if item is not None:
+            record = next((r for r in store.records[collection.name].values()
+                           if str(r.get(collection.id_field)) == item), None)
+            if record is None:
+                raise Refused(404, f"{collection.name} {item} was not found")
+            return json.dumps(served(record)).encode(), {}
+        records = store.matching(collection.name, collection.keeps(values))
+        if collection.order is not None:
+            collection.order(records, values)
         page, headers = collection.paging.page(records, values)
-        self.send_data(200, json.dumps(page).encode(), headers)
+        return json.dumps([served(r) for r in page]).encode(), headers
 
 
 class DeclaredSandbox(kit.RunningServer[AgencyStore]):

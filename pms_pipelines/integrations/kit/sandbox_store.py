@@ -1,5 +1,8 @@
 """One agency's data in the kit's sandbox: records per collection exactly as the vendor
-returns them, stamped on every save as the declaration says."""
+returns them, stamped on every save as the declaration says.
+
+A field whose name starts with `__` is the sandbox's own (a time the vendor filters on
+but does not return, say): it is kept with the record and never served."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class AgencyStore:
     records: dict[str, dict[Any, Record]] = field(default_factory=dict, repr=False)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     next_id: int = 1
+    last_stamp: int = 0  # for vendors whose change stamp is a counter (a row version)
 
     def __post_init__(self) -> None:
         for collection in self.api.collections:
@@ -33,7 +37,7 @@ class AgencyStore:
         declared = next(c for c in self.api.collections if c.name == collection)
         with self.lock:
             if at is not None:
-                declared.stamp(record, at)
+                declared.stamp(record, at, self)
             key = record[declared.id_field]
             self.records[collection][key] = record
             if isinstance(key, int):
@@ -49,18 +53,32 @@ class AgencyStore:
             self.next_id += 1
             return self.next_id - 1
 
-    def select(self, collection: str, where: Callable[[Record], bool]) -> list[Record]:
-        """Matching records in id order, as copies (a response must not alias the store)."""
+    def next_stamp(self) -> int:
         with self.lock:
-            return [copy.deepcopy(r) for _, r in sorted(self.records[collection].items())
-                    if where(r)]
+            self.last_stamp += 1
+            return self.last_stamp
+
+    def matching(self, collection: str, where: Callable[[Record], bool]) -> list[Record]:
+        """Matching records in id order: the stored ones, not copies, so the caller holds
+        `lock` until it has encoded them (paging a big collection copies nothing)."""
+        return [r for _, r in sorted(self.records[collection].items()) if where(r)]
 
 
-def load_fixture(store: AgencyStore, path: str | Path, *,
-                 unstamped: datetime | None = None) -> AgencyStore:
+def served(node: Any) -> Any:
+    """A record as the vendor returns it: without the sandbox's own `__` fields, at any
+    depth (a generator may nest one stored record in another, a lease's tenants)."""
+    if isinstance(node, dict):
+        return {k: served(v) for k, v in node.items() if not str(k).startswith("__")}
+    if isinstance(node, list):
+        return [served(v) for v in node]
+    return node
+
+
+def load_fixture(store: AgencyStore, path: str | Path, *, unstamped: datetime) -> AgencyStore:
     """Fill a store from a JSON file keyed by collection path, each value being exactly
-    that endpoint's response body (a list of records). A record is stamped at
-    `unstamped` only when it carries no stamp of its own (the fixture's values stay)."""
+    that endpoint's response body (a list of records). Each record is stamped at the
+    time it carries (the collection's `stamped_at`), else at `unstamped`; the fixture's
+    own values stay as they are."""
     document = json.loads(Path(path).read_text())
     paths = {c.path: c for c in store.api.collections}
     unknown = set(document) - set(paths) - {"_comment"}
@@ -71,10 +89,7 @@ def load_fixture(store: AgencyStore, path: str | Path, *,
             continue
         collection = paths[endpoint]
         for record in records:
-            record = copy.deepcopy(record)
-            if unstamped is not None:
-                stamped = dict(record)
-                collection.stamp(stamped, unstamped)
-                record = {**stamped, **record}  # the fixture's own values win
-            store.put(collection.name, record)
+            stamped = copy.deepcopy(record)
+            collection.stamp(stamped, collection.stamped_at(record) or unstamped, store)
+            store.put(collection.name, {**stamped, **copy.deepcopy(record)})
     return store

@@ -15,7 +15,7 @@ import requests
 from pms_pipelines.integrations.buildium.client import BuildiumClient
 from pms_pipelines.integrations.buildium.pull import pull, pull_with
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
-from pms_pipelines.integrations.buildium.sandbox import server as buildium_server
+from pms_pipelines.integrations.kit.sandbox_api import OffsetLimit
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected, RetryPolicy
 from pms_pipelines.integrations.kit.paging import PageRead
 
@@ -79,20 +79,26 @@ def test_agencies_are_told_apart_by_their_credentials(sandbox: RunningSandbox) -
     assert len(ids_b) == 30 and not ids_a & ids_b
 
 
+def _updated(store) -> list[tuple[str, int, datetime]]:  # noqa: ANN001
+    """(collection, id, last-updated time) of every record: the time Buildium filters on."""
+    return [(c, i, r["__updated"]) for c, records in store.records.items()
+            for i, r in records.items()]
+
+
 def test_incremental_pull_returns_only_changed_records(sandbox: RunningSandbox) -> None:
     watermark = datetime.now(timezone.utc).replace(microsecond=0)
     sandbox.churn_once()
     store = sandbox.store("agency-a")
     for entity, collection in [("tenant", "tenants"), ("landlord", "owners")]:
-        changed = {str(i) for (c, i), at in store.updated.items()
+        changed = {str(i) for c, i, at in _updated(store)
                    if c == collection and at >= watermark}
         pulled = {e.source_id for e in pull(request(sandbox, entity, since=watermark))}
         assert pulled == changed
     tenancies = {e.source_id for e in pull(request(sandbox, "tenancy", since=watermark))}
-    changed_leases = {str(i) for (c, i), at in store.updated.items()
+    changed_leases = {str(i) for c, i, at in _updated(store)
                       if c == "leases" and at >= watermark}
     changed_leases |= {str(store.records["rents"][i]["LeaseId"])
-                       for (c, i), at in store.updated.items() if c == "rents" and at >= watermark}
+                       for c, i, at in _updated(store) if c == "rents" and at >= watermark}
     assert tenancies == changed_leases and 0 < len(tenancies) < len(store.records["leases"])
     properties = list(pull(request(sandbox, "property", since=watermark)))
     assert 0 < len(properties) < len(store.records["units"])
@@ -233,8 +239,8 @@ def test_churn_thread_changes_data_over_time() -> None:
 
         def changed() -> set[str]:
             with store.lock:
-                return {collection for (collection, _), at in store.updated.items()
-                        if at >= started}
+                return {collection for collection, records in store.records.items()
+                        for record in records.values() if record["__updated"] >= started}
 
         while changed() < {"units", "tenants"} and datetime.now(timezone.utc) < deadline:
             churning._stopping.wait(0.02)
@@ -258,7 +264,10 @@ def test_a_provider_serving_fewer_than_asked_costs_no_wasted_request(
     """The sandbox caps `limit` below what the client asks: after the first short page the
     client asks for the size served and every request it sends is a page it reads. Pages
     asked ahead were thrown away after each short page (more than half the requests)."""
-    monkeypatch.setattr(buildium_server, "MAX_LIMIT", 4)
+    api = sandbox.state.api
+    monkeypatch.setattr(sandbox.state, "api", replace(api, collections=tuple(
+        replace(c, paging=replace(c.paging, maximum=4)) if isinstance(c.paging, OffsetLimit)
+        else c for c in api.collections)))
     reads: list[PageRead] = []
     units = list(client(sandbox, page_size=10, progress=reads.append).units())
     assert [u["Id"] for u in units] == sorted(sandbox.store("agency-a").records["units"])

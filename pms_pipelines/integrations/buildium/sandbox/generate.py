@@ -11,7 +11,8 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pms_pipelines.integrations.buildium.sandbox.store import AgencyStore, Record
+from pms_pipelines.integrations.kit.sandbox_api import Record
+from pms_pipelines.integrations.kit.sandbox_store import AgencyStore
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=timezone.utc)
 FIRST = ["Ava", "Liam", "Noah", "Emma", "Mia", "Lucas", "Sofia", "Ethan", "Zoe", "Omar",

@@ -28,7 +28,7 @@ RATE_LIMIT_PER_S = client.RATE_LIMIT_PER_S
 TIME_FORMAT = "formatted as YYYY-MM-DDTHH:mm:ssZ"
 
 
-def stamp(record: Record, at: datetime) -> None:
+def stamp(record: Record, at: datetime, store: Any = None) -> None:
     """Propertyware stamps every save: `YYYY-MM-dd'T'HH:mm:ssXXX`, in UTC."""
     record["lastModifiedDateTime"] = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     record.setdefault("createdDateTime", record["lastModifiedDateTime"])
@@ -69,8 +69,14 @@ PAGING = OffsetLimit("offset", "limit", default=100, maximum=client.MAX_LIMIT,
                      total_header="X-Total-Count", miscased=404)
 
 
+def _stamped_at(record: Record) -> datetime | None:
+    return parse_time(record["lastModifiedDateTime"]) if record.get("lastModifiedDateTime") \
+        else None
+
+
 def _collection(name: str, resource: Any, *params: Param) -> Collection:
-    return Collection(name, resource.path, stamp, (*CHANGED, *params), PAGING, order=order)
+    return Collection(name, resource.path, stamp, (*CHANGED, *params), PAGING, order=order,
+                      stamped_at=_stamped_at)
 
 
 def _remove(store: Any, collection: str, record_id: int, now: datetime) -> None:
