@@ -16,7 +16,6 @@ from pms_pipelines.canonical.model import (
     Landlord,
     Property,
     Tenancy,
-    TenancyTenant,
     Tenant,
 )
 
@@ -95,15 +94,15 @@ def _tenancy(t: Tenancy) -> dict[str, Any]:
     }
 
 
-_NO_DETAIL = TenancyTenant(tenant_id="-")
-
-
 def _tenancy_tenants(t: Tenancy) -> tuple[tuple[Any, ...], ...]:
+    """Each tenant with what the PMS said of it (nulls where it said nothing)."""
     said = {detail.tenant_id: detail for detail in t.tenants}
-    return tuple(
-        (tenant_id, d.status, d.status_raw, d.move_in_date, d.move_out_date)
-        for tenant_id in t.tenant_ids for d in (said.get(tenant_id, _NO_DETAIL),)
-    )
+    rows = []
+    for tenant_id in t.tenant_ids:
+        d = said.get(tenant_id)
+        rows.append((tenant_id, None, None, None, None) if d is None else
+                    (tenant_id, d.status, d.status_raw, d.move_in_date, d.move_out_date))
+    return tuple(rows)
 
 
 LAYOUTS: dict[str, TableLayout] = {

@@ -11,28 +11,31 @@ from datetime import datetime
 import psycopg
 
 
+def read_pull_state(
+    conn: psycopg.Connection, pms: str, agency_id: str, entity: str
+) -> tuple[datetime | None, str | None]:
+    """The stored watermark and the vendor change marker (kit/cursor.py) the last
+    successful pull left; (None, None) before the first one."""
+    row = conn.execute(
+        "SELECT watermark, change_cursor FROM ingest.pull_watermark "
+        "WHERE pms = %s AND agency_id = %s AND entity = %s",
+        (pms, agency_id, entity),
+    ).fetchone()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 def read_watermark(
     conn: psycopg.Connection, pms: str, agency_id: str, entity: str
 ) -> datetime | None:
     """The stored watermark; None before the first successful pull."""
-    row = conn.execute(
-        "SELECT watermark FROM ingest.pull_watermark "
-        "WHERE pms = %s AND agency_id = %s AND entity = %s",
-        (pms, agency_id, entity),
-    ).fetchone()
-    return None if row is None else row[0]
+    return read_pull_state(conn, pms, agency_id, entity)[0]
 
 
 def read_change_cursor(
     conn: psycopg.Connection, pms: str, agency_id: str, entity: str
 ) -> str | None:
-    """The vendor change marker the last successful pull left (kit/cursor.py)."""
-    row = conn.execute(
-        "SELECT change_cursor FROM ingest.pull_watermark "
-        "WHERE pms = %s AND agency_id = %s AND entity = %s",
-        (pms, agency_id, entity),
-    ).fetchone()
-    return None if row is None else row[0]
+    """The vendor change marker the last successful pull left."""
+    return read_pull_state(conn, pms, agency_id, entity)[1]
 
 
 def advance_watermark(

@@ -103,9 +103,9 @@ def pull_and_publish(
     with pull_lock(conn, integration.name, agency_id):
         started = time.monotonic()
         observed_at = now or datetime.now(timezone.utc)
-        previous = watermarks.read_watermark(conn, integration.name, agency_id, entity)
-        cursor = ChangeCursor(stored=watermarks.read_change_cursor(
-            conn, integration.name, agency_id, entity))
+        previous, stored_cursor = watermarks.read_pull_state(
+            conn, integration.name, agency_id, entity)
+        cursor = ChangeCursor(stored=stored_cursor)
         last_published = {} if republish else snapshots.published_events(
             conn, integration.name, agency_id, entity)
         conn.commit()

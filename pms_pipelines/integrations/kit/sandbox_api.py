@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from pms_pipelines.integrations.kit.sandbox_server import parse_time
+
 Record = dict[str, Any]
 Query = Mapping[str, list[str]]
 
@@ -28,12 +30,6 @@ class Refused(Exception):
     def __init__(self, status: int, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.param = status, message, param
-
-
-def _parse_time(value: str) -> datetime:
-    from pms_pipelines.integrations.kit.sandbox_server import parse_time
-
-    return parse_time(value)
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,7 @@ class Param:
                     raise ValueError
                 value = raw.lower() == "true"
             elif self.kind == "datetime":
-                value = _parse_time(raw)
+                value = parse_time(raw)
             else:
                 value = raw
         except ValueError:

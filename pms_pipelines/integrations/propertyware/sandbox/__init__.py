@@ -47,8 +47,14 @@ def order(records: list[Record], values: dict[str, Any]) -> None:
         if direction not in ("asc", "desc") or (records and name not in fields):
             raise Refused(400, f"cannot sort by {' '.join(part)!r}", "orderby")
         key = fields.get(name, name)
-        records.sort(key=lambda r, k=key: (r.get(k) is None, r.get(k) if isinstance(
-            r.get(k), (int, float)) else str(r.get(k) or "")), reverse=direction == "desc")
+        records.sort(key=lambda r, k=key: _sort_key(r.get(k)), reverse=direction == "desc")
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    # Missing values last; numbers as numbers, anything else as its text.
+    if value is None:
+        return (True, "")
+    return (False, value if isinstance(value, (int, float)) else str(value))
 
 
 def ids(*names: str) -> tuple[Param, ...]:
