@@ -208,7 +208,7 @@ def test_propertyme_refresh_answer_lost_asks_to_reauthorise(
             assert watermark("faulty") == before
         monkeypatch.undo()
         assert len(cut) == 1
-        spent = {*agencies["faulty"].values(), sandbox.store("faulty").refresh_token,
+        spent = {*agencies["faulty"].values(), sandbox.store("faulty").credentials["refresh_token"],
                  *json.loads(Path(refs["faulty"][5:]).read_text()).values()}
         for message in failures:
             assert message.startswith("propertyme agency 'faulty' must be re-authorised")

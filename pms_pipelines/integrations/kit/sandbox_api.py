@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
+
+if TYPE_CHECKING:
+    from pms_pipelines.integrations.kit.sandbox_auth import SandboxAuth
 
 Record = dict[str, Any]
 Query = Mapping[str, list[str]]
@@ -43,9 +46,10 @@ class Param:
     kind: str = "text"
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    maximum: int | None = None
     keep: Callable[[Record, Any], bool] | None = None
     default: Any = None
-    required: bool = False
+    required: bool | Refused = False  # or the vendor's own answer when it is left out
     format_hint: str = ""  # how the vendor words a bad value, e.g. "YYYY-MM-DDTHH:mm:ssZ"
     miscased: int | None = None  # the vendor's status for the name in another case
     many: bool = False  # repeatable (`ids=1&ids=2`): the value is the list
@@ -69,38 +73,21 @@ class Param:
             raise Refused(400, f"{self.name} must be one of {sorted(self.choices)}", self.name)
         if self.minimum is not None and value < self.minimum:
             raise Refused(400, f"{self.name} must be at least {self.minimum}", self.name)
+        if self.maximum is not None and value > self.maximum:
+            raise Refused(400, f"{self.name} must be at most {self.maximum}", self.name)
         return value
 
 
 class Paging(Protocol):
+    """How a collection pages: its parameters, and the answer for one page (`serve`
+    turns a stored record into the one sent) with its headers. Kinds: `WholeList` here,
+    the others in `sandbox_paging`."""
+
     def params(self) -> tuple[Param, ...]: ...
 
-    def page(self, records: list[Record], values: Mapping[str, Any]
-             ) -> tuple[list[Record], dict[str, str]]: ...
-
-
-@dataclass(frozen=True)
-class OffsetLimit:
-    """`offset` (zero-based) and `limit`, a larger limit served as the maximum; the total
-    in a response header when the vendor sends one."""
-
-    offset: str
-    limit: str
-    default: int
-    maximum: int
-    total_header: str | None = None
-    miscased: int | None = None  # the vendor's status for `Limit` when it wants `limit`
-
-    def params(self) -> tuple[Param, ...]:
-        return (Param(self.offset, "int", minimum=0, miscased=self.miscased),
-                Param(self.limit, "int", minimum=1, miscased=self.miscased))
-
-    def page(self, records: list[Record], values: Mapping[str, Any]
-             ) -> tuple[list[Record], dict[str, str]]:
-        start = values.get(self.offset) or 0
-        size = min(values.get(self.limit) or self.default, self.maximum)
-        headers = {self.total_header: str(len(records))} if self.total_header else {}
-        return records[start:start + size], headers
+    def page(self, records: list[Record], values: Mapping[str, Any],
+             serve: Callable[[Record], Record], path: str, query: Query
+             ) -> tuple[Any, dict[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -110,9 +97,10 @@ class WholeList:
     def params(self) -> tuple[Param, ...]:
         return ()
 
-    def page(self, records: list[Record], values: Mapping[str, Any]
-             ) -> tuple[list[Record], dict[str, str]]:
-        return records, {}
+    def page(self, records: list[Record], values: Mapping[str, Any],
+             serve: Callable[[Record], Record], path: str, query: Query
+             ) -> tuple[Any, dict[str, str]]:
+        return [serve(r) for r in records], {}
 
 
 @dataclass(frozen=True)
@@ -136,6 +124,15 @@ class Collection:
     item: str | None = None
     # A check of the request as a whole (a date range too long), raising `Refused`.
     check: Callable[[Mapping[str, Any]], None] | None = None
+    # Which stored records this route lists at all (an archived list: archived ones).
+    where: Callable[[Record], bool] | None = None
+    # The record as this route and request show it (fields left out unless embedded).
+    view: Callable[[Record, Mapping[str, Any]], Record] | None = None
+    # The vendor's row-version field, if its stamp is a counter: a fixture's values
+    # move the store's counter past them.
+    counter_field: str | None = None
+    # What a fixture's record listed under this route implies (archived: `IsArchived`).
+    fixture_marks: Mapping[str, Any] = field(default_factory=dict)
 
     def all_params(self) -> dict[str, Param]:
         return {p.name: p for p in (*self.params, *self.paging.params())}
@@ -156,31 +153,26 @@ class Collection:
             param = declared[name]
             parsed = [param.parse(raw) for raw in (raws if param.many else raws[:1])]
             values[name] = parsed if param.many else parsed[0]
-        missing = [p.name for p in declared.values() if p.required and p.name not in values]
-        if missing:
-            raise Refused(400, f"{missing[0]} is required", missing[0])
+        for param in declared.values():
+            if param.required is not False and param.name not in values:
+                raise (param.required if isinstance(param.required, Refused) else
+                       Refused(400, f"{param.name} is required", param.name))
         return values
 
     def keeps(self, values: Mapping[str, Any]) -> Callable[[Record], bool]:
         filters = [(p.keep, values[name]) for name, p in self.all_params().items()
                    if p.keep is not None and name in values]
-        return lambda record: all(keep(record, value) for keep, value in filters)
+        where = self.where or (lambda record: True)
+        return lambda record: where(record) and all(keep(record, value)
+                                                    for keep, value in filters)
 
-
-@dataclass(frozen=True)
-class HeaderKeys:
-    """The vendor's API keys in request headers (header → credential field); the first
-    header names the agency, the others must match its credentials."""
-
-    headers: Mapping[str, str]
-
-    def agency_of(self, headers: Mapping[str, str], stores: list[Any]) -> Any | None:
-        (first, field_name), *others = self.headers.items()
-        store = next((s for s in stores
-                      if s.credentials.get(field_name) == headers.get(first)), None)
-        if store is None or any(headers.get(h) != store.credentials.get(f) for h, f in others):
-            return None
-        return store
+    def serve(self, values: Mapping[str, Any], drop_nulls: bool) -> Callable[[Record], Record]:
+        """Stored record → the record sent: the sandbox's own `__` fields never, nulls
+        not where the vendor leaves them out, and as this route shows it."""
+        def one(record: Record) -> Record:
+            sent = served(record, drop_nulls)
+            return self.view(sent, values) if self.view is not None else sent
+        return one
 
 
 @dataclass(frozen=True)
@@ -190,7 +182,7 @@ class SandboxApi:
     name: str
     prefix: str
     collections: tuple[Collection, ...]
-    auth: HeaderKeys
+    auth: SandboxAuth
     # The vendor's error body for a status, a message and the parameter at fault.
     error_body: Callable[[int, str, str | None], Any]
     # Canonical entity → (collection, which of its records are that entity).
@@ -203,6 +195,9 @@ class SandboxApi:
     fault_status: int = 500  # what a rolled server fault answers
     content_type: str = "application/json; charset=utf-8"
     messages: Mapping[int, str] = field(default_factory=dict)  # the vendor's texts by status
+    error_headers: Mapping[int, Mapping[str, str]] = field(default_factory=dict)  # by status
+    max_in_flight: int | None = None  # concurrent requests per agency (with the rate limit)
+    drop_nulls: bool = False  # the vendor leaves an absent value out rather than null
 
     def collection_at(self, path: str) -> tuple[Collection, str | None] | None:
         """The collection served at `path`, and the id its item route names."""
@@ -223,3 +218,15 @@ class SandboxApi:
         return self.messages.get(status, {401: "unauthorized", 404: "not found",
                                           429: "too many requests",
                                           500: "internal error"}.get(status, "error"))
+
+
+def served(node: Any, drop_nulls: bool = False) -> Any:
+    """A stored value as the vendor returns it: without the sandbox's own `__` fields, at
+    any depth (a generator may nest one stored record in another, a lease's tenants), and
+    without nulls when the vendor leaves them out."""
+    if isinstance(node, dict):
+        return {k: served(v, drop_nulls) for k, v in node.items()
+                if not str(k).startswith("__") and not (drop_nulls and v is None)}
+    if isinstance(node, list):
+        return [served(v, drop_nulls) for v in node]
+    return node

@@ -9,6 +9,7 @@ is `sandbox_server`'s.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import random
@@ -18,7 +19,8 @@ from urllib.parse import SplitResult, parse_qs
 
 from pms_pipelines.integrations.kit import sandbox_server as kit
 from pms_pipelines.integrations.kit.sandbox_api import Collection, Refused, SandboxApi
-from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixture, served
+from pms_pipelines.integrations.kit.sandbox_auth import TokenBook, basic_credentials
+from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixture
 
 # A fixture's records without a stamp of their own count as saved then (reproducible).
 FIXTURE_TIME = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -29,6 +31,21 @@ class DeclaredState(kit.SandboxState[AgencyStore]):
                  rate_limit_per_s: float | None, faults: dict | None, seed: int) -> None:
         super().__init__(stores, api.churn, rate_limit_per_s, faults, seed)
         self.api = api
+        self.tokens = TokenBook()
+        self.in_flight: collections.Counter[str] = collections.Counter()  # per agency
+
+    def enter(self, agency_id: str) -> bool:
+        """Count a request in flight; False when the agency already has the most the
+        vendor allows (a limit that holds only while rate limits are on)."""
+        limit = self.api.max_in_flight if self.rate_limit_per_s is not None else None
+        with self.lock:
+            busy = limit is not None and self.in_flight[agency_id] >= limit
+            self.in_flight[agency_id] += 1
+        return not busy
+
+    def leave(self, agency_id: str) -> None:
+        with self.lock:
+            self.in_flight[agency_id] -= 1
 
 
 class DeclaredHandler(kit.SandboxHandler):
@@ -38,7 +55,7 @@ class DeclaredHandler(kit.SandboxHandler):
                param: str | None = None) -> None:
         api = self.state.api
         body = api.error_body(status, message or api.message(status), param)
-        self._send(status, json.dumps(body).encode())
+        self._send(status, json.dumps(body).encode(), dict(api.error_headers.get(status, {})))
 
     def bad_request_body(self, message: str) -> bytes:
         return json.dumps(self.state.api.error_body(400, message, None)).encode()
@@ -47,13 +64,39 @@ class DeclaredHandler(kit.SandboxHandler):
         api = self.state.api
         return json.dumps(api.error_body(404, api.message(404), None)).encode()
 
+    def post_extra(self, path: str, payload: bytes) -> bool:
+        """The vendor's token endpoint (a form), and `/_sandbox/expire-tokens`."""
+        if path == "/_sandbox/expire-tokens":
+            self._send(200, json.dumps({"expired": self.state.tokens.expire()}).encode())
+            return True
+        auth = self.state.api.auth
+        if auth.token_path is None or path != auth.token_path:
+            return False
+        form = {k: v[0] for k, v in parse_qs(payload.decode(errors="replace")).items()}
+        basic = basic_credentials(self.headers.get("Authorization") or "")
+        status, body, headers = auth.grant(form, basic, self.state.stores, self.state.tokens)
+        self._send(status, json.dumps(body).encode(), headers)
+        return True
+
     def serve_get(self, url: SplitResult) -> None:
         api = self.state.api
-        store = api.auth.agency_of({k.lower(): v for k, v in self.headers.items()},
-                                   self.state.stores)
-        if store is None:
-            return self._error(401)
-        if self.throttled(store.agency_id):
+        try:
+            store, rate_key = api.auth.agency_of(
+                {k.lower(): v for k, v in self.headers.items()}, self.state.stores,
+                self.state.tokens)
+        except Refused as refused:
+            return self._error(refused.status, refused.message)
+        if not self.state.enter(store.agency_id):
+            self.state.leave(store.agency_id)
+            return self._error(429)
+        try:
+            self._serve(store, rate_key, url)
+        finally:
+            self.state.leave(store.agency_id)
+
+    def _serve(self, store: AgencyStore, rate_key: str, url: SplitResult) -> None:
+        api = self.state.api
+        if self.throttled(rate_key):
             return self._error(429)
         if self.state.roll("p5xx"):
             return self._error(api.fault_status)
@@ -61,30 +104,32 @@ class DeclaredHandler(kit.SandboxHandler):
         if found is None:
             return self._error(404)
         collection, item = found
+        query = parse_qs(url.query, keep_blank_values=True)
         try:
-            values = collection.values(parse_qs(url.query, keep_blank_values=True))
+            values = collection.values(query)
             if collection.check is not None:
                 collection.check(values)
             with store.lock:  # encoded under the lock: nothing stored is copied
-                body, headers = self._answer(store, collection, item, values)
+                body, headers = self._answer(store, collection, item, values, url.path, query)
         except Refused as refused:
             return self._error(refused.status, refused.message, refused.param)
         self.send_data(200, body, headers)
 
-    @staticmethod
-    def _answer(store: AgencyStore, collection: Collection, item: str | None,
-                values: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    def _answer(self, store: AgencyStore, collection: Collection, item: str | None,
+                values: dict[str, Any], path: str, query: dict[str, list[str]]
+                ) -> tuple[bytes, dict[str, str]]:
+        serve = collection.serve(values, self.state.api.drop_nulls)
         if item is not None:
             record = next((r for r in store.records[collection.name].values()
                            if str(r.get(collection.id_field)) == item), None)
             if record is None:
                 raise Refused(404, f"{collection.name} {item} was not found")
-            return json.dumps(served(record)).encode(), {}
+            return json.dumps(serve(record)).encode(), {}
         records = store.matching(collection.name, collection.keeps(values))
         if collection.order is not None:
             collection.order(records, values)
-        page, headers = collection.paging.page(records, values)
-        return json.dumps([served(r) for r in page]).encode(), headers
+        body, headers = collection.paging.page(records, values, serve, path, query)
+        return json.dumps(body).encode(), headers
 
 
 class DeclaredSandbox(kit.RunningServer[AgencyStore]):
@@ -115,13 +160,20 @@ class DeclaredSandbox(kit.RunningServer[AgencyStore]):
             self.state.api.remove(store, collection, record_id, datetime.now(timezone.utc))
         return str(record_id)
 
+    def expire_tokens(self) -> int:
+        """Make every issued access token invalid now, as if it had expired."""
+        return self.state.tokens.expire()
+
+
 
 def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: tuple[str, ...],
                    host: str = "127.0.0.1", port: int = 0, churn_seconds: float | None = None,
                    rate_limit_per_s: float | None = None, faults: dict | None = None,
-                   seed: int = 7) -> DeclaredSandbox:
+                   seed: int = 7, unique: str | None = None,
+                   running: type[DeclaredSandbox] = DeclaredSandbox) -> DeclaredSandbox:
     """Serve `api` for `agencies` (each: `agency_id`, its credentials, and `units` to
-    generate or a `fixture` file) in background threads; `.stop()` when done."""
+    generate or a `fixture` file) in background threads; `.stop()` when done. Each
+    agency's `unique` credential (default: the first) names it alone."""
     stores = []
     for spec in agencies:
         store = AgencyStore(api, spec["agency_id"],
@@ -132,12 +184,12 @@ def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: 
             api.generate(store, int(spec.get("units", 200)),
                          random.Random(f"{seed}:{spec['agency_id']}"))
         stores.append(store)
-    first = credential_fields[0]
+    first = unique or credential_fields[0]
     if len({s.credentials[first] for s in stores}) != len(stores):
         raise ValueError(f"each agency needs its own {first}")
     handler = type(f"{api.name.title()}Handler", (DeclaredHandler,), {
         "server_version": f"{api.name.title()}Sandbox/2", "content_type": api.content_type,
         "log": logging.getLogger(f"pms_pipelines.sandbox.{api.name}")})
     state = DeclaredState(api, stores, rate_limit_per_s, faults, seed)
-    return kit.start_server(DeclaredSandbox, state, handler, name=api.name, host=host,
+    return kit.start_server(running, state, handler, name=api.name, host=host,
                             port=port, path=api.prefix, churn_seconds=churn_seconds)

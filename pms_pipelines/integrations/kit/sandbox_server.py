@@ -1,11 +1,11 @@
-"""The plumbing every PMS sandbox server shares, so each provider's package keeps only what
-is its own (paths, auth, paging, error bodies, data, archive semantics).
+"""The plumbing under the kit's one sandbox (`sandbox_serve`), apart from what a vendor
+declares (`sandbox_api`).
 
 Here: fault settings and their rolls (`kit.sandbox.FAULTS`), the per-client one-second
 rate window, response counters, the `POST /_sandbox/faults` and `/_sandbox/churn`
 controls, latency and truncated-body injection, and starting and stopping the server
-and churn threads. A provider subclasses `SandboxState`, `SandboxHandler` (its
-`serve_get`, error bodies and any extra POST endpoints) and `RunningServer`.
+and churn threads. `sandbox_serve` subclasses `SandboxState`, `SandboxHandler` (its
+`serve_get`, error bodies and extra POST endpoints) and `RunningServer`.
 """
 
 from __future__ import annotations
@@ -97,10 +97,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def log_message(self, fmt: str, *args: Any) -> None:
         self.log.info("%s %s", self.address_string(), fmt % args)
 
-    def default_headers(self) -> dict[str, str]:
-        """Headers the provider sends on every response."""
-        return {}
-
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
               truncate: bool = False) -> None:
         with self.state.lock:
@@ -110,7 +106,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(body)))
-        for key, value in {**self.default_headers(), **(headers or {})}.items():
+        for key, value in (headers or {}).items():
             self.send_header(key, value)
         if truncate:
             self.send_header("Connection", "close")
@@ -191,17 +187,6 @@ class RunningServer(Generic[StoreT]):
 
     def store(self, agency_id: str) -> StoreT:
         return next(s for s in self.state.stores if s.agency_id == agency_id)
-
-
-def fill_store(store: StoreT, spec: dict, seed: int, load_fixture: Callable[[StoreT, str], Any],
-               generate_agency: Callable[[StoreT, int, random.Random], Any]) -> StoreT:
-    """An agency's data: its fixture file, or generated from a seed of its own."""
-    if spec.get("fixture"):
-        load_fixture(store, spec["fixture"])
-    else:
-        generate_agency(store, int(spec.get("units", 200)),
-                        random.Random(f"{seed}:{spec['agency_id']}"))
-    return store
 
 
 def start_server(running: type[RunningT], state: SandboxState, handler: type[SandboxHandler],

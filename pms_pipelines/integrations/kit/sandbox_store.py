@@ -2,7 +2,7 @@
 returns them, stamped on every save as the declaration says.
 
 A field whose name starts with `__` is the sandbox's own (a time the vendor filters on
-but does not return, say): it is kept with the record and never served."""
+but does not return, say): it is kept with the record and never served (`served`)."""
 
 from __future__ import annotations
 
@@ -64,16 +64,6 @@ class AgencyStore:
         return [r for _, r in sorted(self.records[collection].items()) if where(r)]
 
 
-def served(node: Any) -> Any:
-    """A record as the vendor returns it: without the sandbox's own `__` fields, at any
-    depth (a generator may nest one stored record in another, a lease's tenants)."""
-    if isinstance(node, dict):
-        return {k: served(v) for k, v in node.items() if not str(k).startswith("__")}
-    if isinstance(node, list):
-        return [served(v) for v in node]
-    return node
-
-
 def load_fixture(store: AgencyStore, path: str | Path, *, unstamped: datetime) -> AgencyStore:
     """Fill a store from a JSON file keyed by collection path, each value being exactly
     that endpoint's response body (a list of records). Each record is stamped at the
@@ -89,7 +79,11 @@ def load_fixture(store: AgencyStore, path: str | Path, *, unstamped: datetime) -
             continue
         collection = paths[endpoint]
         for record in records:
+            record = {**copy.deepcopy(record), **collection.fixture_marks}
             stamped = copy.deepcopy(record)
             collection.stamp(stamped, collection.stamped_at(record) or unstamped, store)
-            store.put(collection.name, {**stamped, **copy.deepcopy(record)})
+            store.put(collection.name, {**stamped, **record})
+            counter = record.get(collection.counter_field or "")
+            if isinstance(counter, int):
+                store.last_stamp = max(store.last_stamp, counter)
     return store

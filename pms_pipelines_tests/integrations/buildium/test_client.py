@@ -15,7 +15,7 @@ import requests
 from pms_pipelines.integrations.buildium.client import BuildiumClient
 from pms_pipelines.integrations.buildium.pull import pull, pull_with
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
-from pms_pipelines.integrations.kit.sandbox_api import OffsetLimit
+from pms_pipelines.integrations.kit.sandbox_paging import OffsetLimit
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected, RetryPolicy
 from pms_pipelines.integrations.kit.paging import PageRead
 

@@ -43,10 +43,10 @@ def test_pulls_save_each_rotation_and_follow_it_after_a_401(sandbox) -> None:
     client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None,
                               save_credentials=lambda c: saved.append(c["refresh_token"]))
     assert list(client.lots())
-    running.store("a").access_tokens.clear()  # the access token dies mid-pull: 401
+    running.expire_tokens()  # the access token dies mid-pull: 401
     assert list(client.contacts())
     assert len(saved) == 2 and saved[0] != saved[1]
-    assert running.store("a").refresh_token == saved[-1]
+    assert running.store("a").credentials["refresh_token"] == saved[-1]
     # A caller still holding the original token (its save lagged) follows the chain.
     stale = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None)
     assert list(stale.lots())
@@ -63,7 +63,7 @@ def test_a_used_refresh_token_fails_clearly_without_secrets(sandbox) -> None:
     assert raised.value.status == 400 and "already used" in raised.value.vendor_message
     assert str(raised.value).startswith("propertyme agency 'a' must be re-authorised")
     assert not any(value in str(raised.value) for value in creds.values())
-    assert running.store("a").refresh_token not in str(raised.value)
+    assert running.store("a").credentials["refresh_token"] not in str(raised.value)
 
 
 def test_a_wrong_client_secret_is_not_mistaken_for_a_spent_grant(sandbox) -> None:

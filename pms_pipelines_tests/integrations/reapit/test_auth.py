@@ -44,14 +44,14 @@ def request(sandbox: RunningSandbox, customer: str, entity: str = "property",
 def test_a_token_expiring_mid_pull_is_renewed_once(sandbox: RunningSandbox) -> None:
     req = request(sandbox, "NTH")
     client = ReapitClient(req.base_url, req.credentials, page_size=5, policy=FAST)
-    before = sandbox.state.token_requests
+    before = sandbox.state.tokens.requests
     events = pull_with(client, req)
     first = [next(events) for _ in range(7)]  # two pages read with the first token
     assert sandbox.expire_tokens() >= 1
     rest = list(events)  # the next page answers 401; the kit fetches a token and goes on
     ids = [e.source_id for e in first + rest if isinstance(e, Event)]
     assert len(ids) == len(set(ids)) == 30
-    assert sandbox.state.token_requests - before == 2
+    assert sandbox.state.tokens.requests - before == 2
 
 
 def test_a_token_is_reused_until_it_expires(sandbox: RunningSandbox) -> None:
@@ -61,16 +61,16 @@ def test_a_token_is_reused_until_it_expires(sandbox: RunningSandbox) -> None:
             client = ReapitClient(req.base_url, req.credentials, page_size=10, policy=FAST)
             list(pull_with(client, req))
 
-    before = sandbox.state.token_requests
+    before = sandbox.state.tokens.requests
     # A run's four entity pulls, one client each, many pages: one token, the
     # application's, which the next customer's pulls reuse too.
     pull_every_entity("NTH")
     pull_every_entity("STH")
-    assert sandbox.state.token_requests - before == 1
+    assert sandbox.state.tokens.requests - before == 1
     # Refused once expired (401): a new one, shared from then on.
     assert sandbox.expire_tokens() >= 1
     pull_every_entity("NTH")
-    assert sandbox.state.token_requests - before == 2
+    assert sandbox.state.tokens.requests - before == 2
 
 
 def test_a_token_is_not_shared_with_another_secret_or_address(sandbox: RunningSandbox) -> None:
@@ -84,7 +84,7 @@ def test_a_token_is_not_shared_with_another_secret_or_address(sandbox: RunningSa
     try:
         req = request(other, "NTH")
         assert [e for e in pull(req) if isinstance(e, Event)]
-        assert other.state.token_requests == 1
+        assert other.state.tokens.requests == 1
     finally:
         other.stop()
 

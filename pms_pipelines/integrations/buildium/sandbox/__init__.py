@@ -19,8 +19,10 @@ from typing import Any
 from pms_pipelines.integrations.buildium import client
 from pms_pipelines.integrations.buildium.sandbox.generate import churn_once, generate_agency
 from pms_pipelines.integrations.kit.sandbox_api import (
-    Collection, HeaderKeys, OffsetLimit, Param, Record, Refused, SandboxApi,
+    Collection, Param, Record, Refused, SandboxApi,
 )
+from pms_pipelines.integrations.kit.sandbox_auth import HeaderKeys
+from pms_pipelines.integrations.kit.sandbox_paging import OffsetLimit
 from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
 

@@ -13,7 +13,8 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pms_pipelines.integrations.propertyme.sandbox.store import AgencyStore, Record, iso
+from pms_pipelines.integrations.kit.sandbox_api import Record
+from pms_pipelines.integrations.kit.sandbox_store import AgencyStore
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=timezone.utc)
 FIRST = ["Olivia", "Jack", "Charlotte", "William", "Amelia", "Noah", "Isla", "Oliver", "Mia",
@@ -27,6 +28,18 @@ SUBURBS = [("Surry Hills", "NSW", "2010"), ("Newtown", "NSW", "2042"), ("Fitzroy
            ("Norwood", "SA", "5067"), ("Battery Point", "TAS", "7004"), ("Braddon", "ACT", "2612")]
 SUBTYPES = ["House", "House", "Unit", "Unit", "Apartment", "Townhouse", "Villa", "Studio"]
 PERIODS = ["Weekly"] * 7 + ["Fortnightly", "Fortnightly", "Monthly"]
+
+
+def iso(moment: datetime) -> str:
+    """PropertyMe's date-time format (UTC, `Z`), to the microsecond."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def archive(store: AgencyStore, collection: str, record_id: str, at: datetime) -> None:
+    """Archive a lot or contact as PropertyMe does: flagged, `ArchivedOn`, saved."""
+    record = store.records[collection][record_id]
+    record.update(IsArchived=True, ArchivedOn=iso(at))
+    store.put(collection, record, at)
 
 
 def _id(rng: random.Random) -> str:
@@ -168,6 +181,6 @@ def churn_once(store: AgencyStore, rng: random.Random, now: datetime) -> dict[st
             add_tenancy(store, rng, rng.choice(lots), "future", now)
             added += 1
         if len(lots) > 1 and rng.random() < 0.5:
-            store.archive("lots", rng.choice(lots)["Id"], now)
+            archive(store, "lots", rng.choice(lots)["Id"], now)
             removed += 1
     return {"changed": changed, "added": added, "removed": removed}

@@ -15,8 +15,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pms_pipelines.integrations.kit.sandbox_api import (
-    Collection, HeaderKeys, OffsetLimit, Param, Record, Refused, SandboxApi,
+    Collection, Param, Record, Refused, SandboxApi,
 )
+from pms_pipelines.integrations.kit.sandbox_auth import HeaderKeys
+from pms_pipelines.integrations.kit.sandbox_paging import OffsetLimit
 from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
 from pms_pipelines.integrations.propertyware import client

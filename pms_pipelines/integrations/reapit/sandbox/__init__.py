@@ -1,84 +1,134 @@
-"""A local Reapit Foundations platform API (and its token endpoint) for tests and the stack.
+"""A local Reapit Foundations platform API (and its token endpoint), declared for the kit's
+sandbox (`kit.sandbox_serve`).
 
-`start_sandbox(...)` serves, on loopback, `POST /token` (OAuth2 client credentials,
-tokens that expire after `token_ttl_s` or at once on `expire_tokens()`), and the
-`/properties/`, `/landlords/`, `/contacts/`, `/tenancies/` collections with Reapit's
-bearer + `reapit-customer` + `api-version` headers, `pageNumber`/`pageSize` paging with
-`_embedded` and `_links`, `modifiedFrom`/`modifiedTo`, `id`, `fromArchive`/`active`,
-`ApiErrorModel` bodies, and 429s above 20 requests/s per app or 5 in flight per customer.
-Each agency is a customer: generated UK data (seeded, `"units": N`) or a fixture file in
-Reapit's own format (`"fixture": path`). Churn, faults and `/_sandbox/...` controls as
-the kit's sandbox contract says.
+Served on loopback: `POST /token` (OAuth2 client credentials; tokens expire after an
+hour, `token_ttl_s`, or at once on `expire_tokens()`), and `/properties/`, `/landlords/`, `/contacts/`,
+`/tenancies/` with Reapit's bearer + `reapit-customer` + `api-version` headers,
+`pageNumber`/`pageSize` paging in `_embedded` with `_links`, `modifiedFrom`/`modifiedTo`
+(tenancies: strictly after), `id`, `fromArchive`/`active`, contacts' relationships only
+with `embed=relationships`, no nulls (Reapit leaves an absent value out),
+`ApiErrorModel` bodies, and 429s above 20 requests/s per app or 5 in flight per
+customer. Each agency is a customer: generated UK data (seeded, `"units": N`) or a
+fixture file in Reapit's own format (`"fixture": path`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
 
-from pms_pipelines.integrations.kit import sandbox_server as kit
+from pms_pipelines.integrations.kit.sandbox_api import Collection, Param, Record, SandboxApi
+from pms_pipelines.integrations.kit.sandbox_auth import ClientCredentials
+from pms_pipelines.integrations.kit.sandbox_paging import PageNumbers, PageOf
+from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
+from pms_pipelines.integrations.kit.sandbox_server import parse_time
+from pms_pipelines.integrations.reapit import client
 from pms_pipelines.integrations.reapit.mapping import is_tenant
-from pms_pipelines.integrations.reapit.sandbox.generate import archive, generate_agency
-from pms_pipelines.integrations.reapit.sandbox.server import Handler, SandboxState
-from pms_pipelines.integrations.reapit.sandbox.store import CustomerStore, Record, load_fixture
+from pms_pipelines.integrations.reapit.sandbox.generate import (
+    archive, churn_once, generate_agency, reapit_time,
+)
 
 __all__ = ["RATE_LIMIT_PER_S", "RunningSandbox", "start_sandbox"]
-RATE_LIMIT_PER_S = 20.0
-ENTITY_COLLECTIONS = {"property": "properties", "landlord": "landlords",
-                      "tenant": "contacts", "tenancy": "tenancies"}
+RunningSandbox = DeclaredSandbox
+RATE_LIMIT_PER_S = client.RATE_LIMIT_PER_S
 
 
-class RunningSandbox(kit.RunningServer[CustomerStore]):
-    """The kit's running server (stop, churn_once, set_faults, store) plus token expiry
-    and Reapit's own way to change and archive a record."""
-
-    state: SandboxState
-
-    def expire_tokens(self) -> int:
-        """Make every issued access token invalid now, as if it had expired."""
-        return self.state.expire_tokens()
-
-    def _first_live(self, store: CustomerStore, entity: str) -> Record:
-        collection = ENTITY_COLLECTIONS[entity]
-        for record_id in sorted(store.records[collection]):
-            record = store.records[collection][record_id]
-            live = record.get("active", True) if entity == "landlord" else not record.get(
-                "fromArchive")
-            if live and (entity != "tenant" or is_tenant(record)):
-                return record
-        raise LookupError(f"agency {store.agency_id} has no live {entity}")
-
-    def touch(self, agency_id: str, entity: str) -> str:
-        """Save the first live record behind `entity` again; Reapit stamps `modified`."""
-        store = self.store(agency_id)
-        with store.lock:
-            record = self._first_live(store, entity)
-            store.put(ENTITY_COLLECTIONS[entity], record, datetime.now(timezone.utc))
-        return record["id"]
-
-    def remove(self, agency_id: str, entity: str) -> str:
-        """Archive the first live record (landlords: deactivate), as Reapit does."""
-        store = self.store(agency_id)
-        with store.lock:
-            record = self._first_live(store, entity)
-            archive(store, ENTITY_COLLECTIONS[entity], record["id"], datetime.now(timezone.utc))
-        return record["id"]
+def _stamp(path: str) -> Any:
+    def stamp(record: Record, at: datetime, store: Any = None) -> None:
+        record["modified"] = reapit_time(at)
+        record["__modified"] = at
+        record.setdefault("created", record["modified"])
+        record.setdefault("_links", {"self": {"href": f"{path}{record['id']}"}})
+    return stamp
 
 
-def start_sandbox(
-    agencies: list[dict], *, host: str = "127.0.0.1", port: int = 0,
-    churn_seconds: float | None = None, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
-    faults: dict | None = None, seed: int = 7, token_ttl_s: float = 3600.0,
-) -> RunningSandbox:
-    """Start the sandbox in background threads; call `.stop()` when done."""
-    stores, clients = [], {}
+def _envelope(page: PageOf) -> dict[str, Any]:
+    """Reapit's paged result: `_embedded`, the counts, and `_links` to its neighbours."""
+    def href(number: int) -> dict[str, str]:
+        rest = [(k, v) for k, vs in page.query.items() if k != "pageNumber" for v in vs]
+        return {"href": f"{page.path}?{urlencode([('pageNumber', number), *rest])}"}
+
+    links = {"self": href(page.number), "first": href(1), "last": href(page.last)}
+    if page.number < page.last:
+        links["next"] = href(page.number + 1)
+    if page.number > 1:
+        links["prev"] = href(page.number - 1)
+    return {"_embedded": page.records, "pageNumber": page.number, "pageSize": page.size,
+            "pageCount": len(page.records), "totalPageCount": page.last,
+            "totalCount": page.total, "_links": links}
+
+
+def flag(name: str) -> Param:
+    """`fromArchive=true|false`, `active=…`: records whose flag matches."""
+    return Param(name, "bool", keep=lambda r, v: bool(r.get(name)) == v)
+
+
+def _modified(strictly_after: bool = False) -> tuple[Param, ...]:
+    return (Param("modifiedFrom", "datetime", keep=(lambda r, v: r["__modified"] > v)
+                  if strictly_after else (lambda r, v: r["__modified"] >= v)),
+            Param("modifiedTo", "datetime", keep=lambda r, v: r["__modified"] <= v),
+            Param("id", many=True, keep=lambda r, v: r["id"] in v))
+
+
+def _with_roles(record: Record, values: Mapping[str, Any]) -> Record:
+    if "relationships" not in (values.get("embed") or []):
+        record.pop("relationships", None)
+    return record
+
+
+def _collection(name: str, resource: Any, *params: Param, strictly_after: bool = False,
+                **rest: Any) -> Collection:
+    return Collection(name, resource.path, _stamp(resource.path),
+                      (*_modified(strictly_after), *params), PAGING,
+                      stamped_at=lambda r: parse_time(r["modified"]) if r.get("modified")
+                      else None, **rest)
+
+
+PAGING = PageNumbers("pageNumber", "pageSize", default=25, maximum=client.MAX_PAGE_SIZE,
+                     envelope=_envelope)
+API = SandboxApi(
+    name="reapit", prefix="",
+    auth=ClientCredentials("/token", agency_header="reapit-customer",
+                           agency_field="customer_id", required_headers=("api-version",)),
+    collections=(
+        _collection("properties", client.PROPERTIES, flag("fromArchive")),
+        _collection("landlords", client.LANDLORDS, flag("active")),
+        _collection("contacts", client.CONTACTS, flag("fromArchive"), flag("active"),
+                    Param("embed", many=True, choices=("relationships",)), view=_with_roles),
+        _collection("tenancies", client.TENANCIES, flag("fromArchive"), strictly_after=True),
+    ),
+    error_body=lambda status, message, param: {
+        "statusCode": status, "dateTime": reapit_time(datetime.now(timezone.utc)),
+        "description": message},
+    messages={404: "The requested resource was not found.", 429: "Too many requests.",
+              500: "An unexpected error occurred."},
+    entities={"property": ("properties", lambda r: not r.get("fromArchive")),
+              "landlord": ("landlords", lambda r: r.get("active", True)),
+              "tenant": ("contacts", lambda r: not r.get("fromArchive") and is_tenant(r)),
+              "tenancy": ("tenancies", lambda r: not r.get("fromArchive"))},
+    remove=archive, generate=generate_agency, churn=churn_once,
+    rate_limit_per_s=RATE_LIMIT_PER_S, max_in_flight=5, drop_nulls=True,
+)
+
+
+def start_sandbox(agencies: list[dict], *, host: str = "127.0.0.1", port: int = 0,
+                  churn_seconds: float | None = None,
+                  rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
+                  faults: dict | None = None, seed: int = 7,
+                  token_ttl_s: float = 3600.0) -> DeclaredSandbox:
+    """Start the sandbox in background threads; call `.stop()` when done. One application
+    (client id) may serve several customers, with one secret; its tokens last
+    `token_ttl_s`."""
+    secrets: dict[str, str] = {}
     for spec in agencies:
-        if clients.setdefault(spec["client_id"], spec["client_secret"]) != spec["client_secret"]:
+        if secrets.setdefault(spec["client_id"], spec["client_secret"]) != spec["client_secret"]:
             raise ValueError(f"client {spec['client_id']} given two secrets")
-        stores.append(kit.fill_store(
-            CustomerStore(spec["agency_id"], spec["customer_id"], spec["client_id"]),
-            spec, seed, load_fixture, generate_agency))
-    if len({s.customer_id for s in stores}) != len(stores):
-        raise ValueError("each agency needs its own customer_id")
-    state = SandboxState(stores, clients, rate_limit_per_s, faults, seed, token_ttl_s)
-    return kit.start_server(RunningSandbox, state, Handler, name="reapit", host=host,
-                            port=port, churn_seconds=churn_seconds)
+    api = replace(API, auth=replace(API.auth, ttl_s=token_ttl_s))
+    return start_declared(api, agencies,
+                          credential_fields=("client_id", "client_secret", "customer_id"),
+                          unique="customer_id", host=host, port=port,
+                          churn_seconds=churn_seconds, rate_limit_per_s=rate_limit_per_s,
+                          faults=faults, seed=seed)

@@ -11,7 +11,8 @@ import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from pms_pipelines.integrations.reapit.sandbox.store import CustomerStore, Record, reapit_time
+from pms_pipelines.integrations.kit.sandbox_store import AgencyStore
+from pms_pipelines.integrations.kit.sandbox_api import Record
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=timezone.utc)
 FORENAMES = ["Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Mia", "Noah",
@@ -30,6 +31,16 @@ OFFICES = [("OXF", "Oxford", "Oxfordshire", "OX", "Headington"),
 TYPES = [["house"], ["house"], ["flatApartment"], ["flatApartment"], ["maisonette"],
          ["bungalow"], ["cottage"], ["townhouse"], ["studio"]]
 STYLES = ["terraced", "semiDetached", "detached", "endTerrace", "groundFloor", "upperFloor"]
+
+
+def reapit_time(moment: datetime) -> str:
+    """Reapit's UTC stamps carry seven fractional digits: `2019-06-23T12:30:12.0000000Z`."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def new_id(store: AgencyStore, office: str, year: int = 24) -> str:
+    """Reapit style: office code, two-digit year, sequence (`OXF240012`)."""
+    return f"{office}{year:02d}{store.new_id():04d}"
 
 
 def _past(rng: random.Random, max_days: int = 400) -> datetime:
@@ -61,10 +72,10 @@ def _person(rng: random.Random) -> dict[str, Any]:
                      f"@example.co.uk".lower()}
 
 
-def add_contact(store: CustomerStore, rng: random.Random, office: tuple,
+def add_contact(store: AgencyStore, rng: random.Random, office: tuple,
                 roles: list[tuple[str, str]], at: datetime) -> Record:
     """A contact with roles (associatedType, associatedId), e.g. ("tenancy", "OXF240031")."""
-    contact_id = store.new_id(office[0])
+    contact_id = new_id(store, office[0])
     contact = {"id": contact_id, **_person(rng), "active": True, "marketingConsent": "notAsked",
                "archivedOn": None, "fromArchive": False,
                "primaryAddress": {"type": "primary", **_address(rng, office)},
@@ -89,12 +100,12 @@ def _related(contact: Record, occupy: date | None = None,
     return related
 
 
-def add_property(store: CustomerStore, rng: random.Random, office: tuple, landlord_id: str,
+def add_property(store: AgencyStore, rng: random.Random, office: tuple, landlord_id: str,
                  at: datetime) -> Record:
     kind = rng.choice(TYPES)
     flat = f"Flat {rng.randint(1, 12)}" if kind[0] in ("flatApartment", "studio") else None
     rent = float(rng.randrange(650, 2800, 25))
-    prop = {"id": store.new_id(office[0]), "marketingMode": "letting", "currency": "GBP",
+    prop = {"id": new_id(store, office[0]), "marketingMode": "letting", "currency": "GBP",
             "address": _address(rng, office, flat), "bedrooms": 0 if kind == ["studio"]
             else rng.randint(1, 5), "bathrooms": rng.randint(1, 2), "type": kind,
             "style": [rng.choice(STYLES)], "officeIds": [office[0]], "archivedOn": None,
@@ -105,7 +116,7 @@ def add_property(store: CustomerStore, rng: random.Random, office: tuple, landlo
     return store.put("properties", prop, at)
 
 
-def add_tenancy(store: CustomerStore, rng: random.Random, office: tuple, prop: Record,
+def add_tenancy(store: AgencyStore, rng: random.Random, office: tuple, prop: Record,
                 status: str, at: datetime) -> Record:
     """A tenancy with 1–2 tenant contacts, consistent with `status`."""
     today = ANCHOR.date()
@@ -114,7 +125,7 @@ def add_tenancy(store: CustomerStore, rng: random.Random, office: tuple, prop: R
              "finished": today - timedelta(days=rng.randint(800, 1500))}[status]
     end = start + timedelta(days=364)
     periodic = status == "current" and end < today
-    tenancy_id = store.new_id(office[0])
+    tenancy_id = new_id(store, office[0])
     tenants = [add_contact(store, rng, office, [("tenancy", tenancy_id)], at)
                for _ in range(rng.randint(1, 2))]
     weekly = rng.random() < 0.1
@@ -135,10 +146,10 @@ def add_tenancy(store: CustomerStore, rng: random.Random, office: tuple, prop: R
     return store.put("tenancies", tenancy, at)
 
 
-def generate_agency(store: CustomerStore, units: int, rng: random.Random) -> CustomerStore:
+def generate_agency(store: AgencyStore, units: int, rng: random.Random) -> AgencyStore:
     """`units` letting properties, their landlords (1–3 properties each), tenancies and
     tenant contacts, plus a few applicant contacts who are not tenants."""
-    store.sequence = rng.randint(1, 400) * 10
+    store.next_id = rng.randint(1, 400) * 10 + 1
     offices = rng.sample(OFFICES, 2)
     landlord: Record | None = None
     for n in range(units):
@@ -152,14 +163,14 @@ def generate_agency(store: CustomerStore, units: int, rng: random.Random) -> Cus
         if rng.random() < 0.15:
             add_tenancy(store, rng, office, prop, "finished", _past(rng))
     for _ in range(max(1, units // 10)):
-        add_contact(store, rng, offices[0], [("applicant", store.new_id(offices[0][0]))],
+        add_contact(store, rng, offices[0], [("applicant", new_id(store, offices[0][0]))],
                     _past(rng))
     return store
 
 
-def add_landlord(store: CustomerStore, rng: random.Random, office: tuple,
+def add_landlord(store: AgencyStore, rng: random.Random, office: tuple,
                  at: datetime) -> Record:
-    landlord_id = store.new_id(office[0])
+    landlord_id = new_id(store, office[0])
     contact = add_contact(store, rng, office, [("landlord", landlord_id)], at)
     related = _related(contact)
     for key in ("occupyOn", "vacateOn", "fromArchive"):
@@ -172,7 +183,7 @@ def add_landlord(store: CustomerStore, rng: random.Random, office: tuple,
     return store.put("landlords", landlord, at)
 
 
-def archive(store: CustomerStore, collection: str, record_id: str, at: datetime) -> None:
+def archive(store: AgencyStore, collection: str, record_id: str, at: datetime) -> None:
     """Archive as Reapit does: the record stays, flagged, and its `modified` moves.
     Landlords cannot be archived; they are deactivated (`active: false`)."""
     record = store.records[collection][record_id]
@@ -185,7 +196,7 @@ def archive(store: CustomerStore, collection: str, record_id: str, at: datetime)
     store.put(collection, record, at)
 
 
-def churn_once(store: CustomerStore, rng: random.Random, now: datetime) -> dict[str, int]:
+def churn_once(store: AgencyStore, rng: random.Random, now: datetime) -> dict[str, int]:
     """A few rent reviews, a new let, an ended and an archived tenancy."""
     counts = {"changed": 0, "added": 0, "archived": 0}
     with store.lock:
