@@ -1,7 +1,9 @@
 """What every PMS sandbox offers, so the local stack and the conformance suite can drive
 any of them the same way.
 
-A sandbox package (`Integration.sandbox_module`) exposes
+A sandbox package (`Integration.sandbox_module`) exposes `API`, its declaration for the
+kit's one sandbox (`kit.sandbox_api.SandboxApi`, served by `kit.sandbox_serve`; tests
+check it against the vendor's spec), and
 
     start_sandbox(agencies, *, host="127.0.0.1", port=0, churn_seconds=None,
                   rate_limit_per_s=<the provider's documented limit>, faults=None,

@@ -13,6 +13,8 @@ import collections
 import json
 import logging
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import SplitResult, parse_qs
@@ -24,6 +26,25 @@ from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixtu
 
 # A fixture's records without a stamp of their own count as saved then (reproducible).
 FIXTURE_TIME = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class SandboxExchange:
+    """One request a sandbox answered, as its observers see it (`body` before any cut)."""
+
+    sandbox: str
+    method: str
+    target: str  # path and query, as requested
+    headers: dict[str, str]
+    status: int
+    response_headers: dict[str, str]
+    body: bytes
+    truncated: bool
+
+
+# Called with every exchange of every declared sandbox in this process, bar the
+# `/_sandbox/` controls: the test suite checks each one against the vendor's spec.
+OBSERVERS: list[Callable[[SandboxExchange], None]] = []
 
 
 class DeclaredState(kit.SandboxState[AgencyStore]):
@@ -50,6 +71,16 @@ class DeclaredState(kit.SandboxState[AgencyStore]):
 
 class DeclaredHandler(kit.SandboxHandler):
     state: DeclaredState  # set on the per-server subclass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
+              truncate: bool = False) -> None:
+        super()._send(status, body, headers, truncate)
+        if OBSERVERS and not self.path.startswith("/_sandbox/"):
+            exchange = SandboxExchange(
+                self.state.api.name, self.command, self.path, dict(self.headers.items()),
+                status, {"Content-Type": self.content_type, **(headers or {})}, body, truncate)
+            for observe in OBSERVERS:
+                observe(exchange)
 
     def _error(self, status: int, message: str | None = None,
                param: str | None = None) -> None:
