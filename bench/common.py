@@ -252,7 +252,7 @@ def pull_agency_events(base_url: str, agency: dict[str, Any], *, entities: tuple
                        since: datetime | None = None) -> list[Any]:
     """Every event of one agency, through the real Buildium client and mapping."""
     from pms_pipelines.integrations.buildium.client import BuildiumClient
-    from pms_pipelines.integrations.buildium.pull import pull_with
+    from pms_pipelines.integrations.buildium.pull import pull
     from pms_pipelines.integrations.kit import PullRequest
 
     creds = {"client_id": agency["client_id"], "client_secret": agency["client_secret"]}
@@ -263,7 +263,7 @@ def pull_agency_events(base_url: str, agency: dict[str, Any], *, entities: tuple
         request = PullRequest(agency_id=agency["agency_id"], entity=entity, base_url=base_url,
                               credentials=creds, since=since,
                               observed_at=datetime.now(timezone.utc))
-        out.extend(e for e in pull_with(client, request) if hasattr(e, "to_bytes"))
+        out.extend(e for e in pull.with_client(client, request) if hasattr(e, "to_bytes"))
     return out
 
 

@@ -4,7 +4,9 @@ vendor's published spec (`../shared/pms_specs/`), counted and reported at the en
 The sandboxes are ours; the spec is the vendor's. A request the spec does not allow, or
 an answer it does not describe (a status, a header, a success body that breaks the
 response schema) is a place where our sandbox, and so our client, may be wrong about the
-vendor: the run fails on it. Two things are counted apart, not failed:
+vendor: the run fails on it. Three things are counted apart, not failed:
+- exchanges of a test marked `off_spec(reason)`, which breaks the spec on purpose (a
+  drifting client must get the vendor's 4xx);
 - token endpoints (the vendors' specs leave their auth servers out), and
 - the statuses every vendor's guides document but its spec may not (401, 403, 429, 5xx:
   auth, rate limits, faults the sandbox injects on purpose). An error answer's body is
@@ -43,12 +45,13 @@ class SpecWatch:
     found: dict[str, collections.Counter[str]] = field(
         default_factory=lambda: collections.defaultdict(collections.Counter))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    off_spec: bool = False  # the running test breaks the spec on purpose
 
     def observe(self, exchange: SandboxExchange) -> None:
         spec = self.specs.get(exchange.sandbox)
         if spec is None:
             return
-        if exchange.target.split("?")[0] == self.token_paths[exchange.sandbox]:
+        if self.off_spec or exchange.target.split("?")[0] == self.token_paths[exchange.sandbox]:
             with self.lock:
                 self.outside[exchange.sandbox] += 1
             return
@@ -73,8 +76,8 @@ class SpecWatch:
             found = self.found.get(name, collections.Counter())
             lines.append(f"{name}: {self.seen[name]} exchanges checked against "
                          f"{REGISTRY[name].spec_file}, {sum(found.values())} problems "
-                         f"({self.outside[name]} token or undocumented-status answers "
-                         "counted apart)")
+                         f"({self.outside[name]} off-spec on purpose, token or "
+                         "undocumented-status answers counted apart)")
             lines += [f"  {count} x {problem}" for problem, count in found.most_common(10)]
         return lines
 
@@ -90,6 +93,17 @@ def pytest_configure(config: pytest.Config) -> None:
         WATCH = SpecWatch(specs, {name: importlib.import_module(
             REGISTRY[name].sandbox_module).API.auth.token_path for name in specs})
         OBSERVERS.append(WATCH.observe)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    if WATCH is not None:
+        WATCH.off_spec = item.get_closest_marker("off_spec") is not None
+    try:
+        return (yield)
+    finally:
+        if WATCH is not None:
+            WATCH.off_spec = False
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

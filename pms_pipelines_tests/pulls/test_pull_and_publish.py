@@ -20,7 +20,7 @@ from pms_pipelines.integrations.buildium.client import BuildiumClient
 from pms_pipelines.integrations.buildium.pull import FEEDS
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
 from pms_pipelines.integrations.kit import PmsApiError
-from pms_pipelines.integrations.kit.declared import pull_from_feeds
+from pms_pipelines.integrations.kit.declared import FeedPull
 from pms_pipelines.pulls import progress
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines.aws import kinesis_client
@@ -143,7 +143,7 @@ def test_a_record_a_feed_drops_without_a_reason_is_reported(
         return BuildiumClient(req.base_url, req.credentials["client_id"],
                               req.credentials["client_secret"], rate_limit_per_s=None)
 
-    lossy = replace(BUILDIUM, pull=pull_from_feeds("buildium", {"tenant": every_other}, client))
+    lossy = replace(BUILDIUM, pull=FeedPull("buildium", {"tenant": every_other}, client))
     running, credentials = sandbox
     report = pull_and_publish(
         lossy, agency_id=AGENCY, entity="tenant", credentials=credentials,

@@ -19,7 +19,6 @@ From the vendor spec (`buildium-openapi.json`) and its introduction:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -66,43 +65,41 @@ class BuildiumClient(RestClient):
 
     def __init__(
         self, base_url: str, client_id: str, client_secret: str, *,
-        page_size: int = MAX_LIMIT, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
+        page_size: int | None = None, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
         policy: RetryPolicy = RetryPolicy(), progress: Callable[[PageRead], None] | None = None,
     ) -> None:
         super().__init__(
             base_url, HeaderKeys(AUTH_HEADERS),
             {"client_id": client_id, "client_secret": client_secret},
             rate_limit_per_s=rate_limit_per_s, rate_key=client_id, policy=policy,
-            progress=progress, read_ahead=True, error_schemas=(ERRORS,),
+            progress=progress, read_ahead=True, error_schemas=(ERRORS,), page_size=page_size,
         )
-        self.paging = replace(PAGING, page_size=max(1, min(page_size, MAX_LIMIT)))
 
-    def _read(self, resource: Resource, since: datetime | None,
-              params: list[tuple[str, Any]] = ()) -> Iterator[dict[str, Any]]:
-        return self.records(replace(resource, paginator=self.paging), since=since,
-                            params=params)
+    def _some(self, resource: Resource, name: str, ids: Iterable[int] | None,
+              since: datetime | None) -> Iterator[dict[str, Any]]:
+        """Every record of `resource` (`ids` None), or those of these ids."""
+        if ids is None:
+            return self.records(resource, since=since)
+        return self.by_ids(resource, name, ids, IDS_PER_REQUEST, since=since)
 
     def rentals(
         self, since: datetime | None = None, property_ids: Iterable[int] | None = None
     ) -> Iterator[dict[str, Any]]:
-        return self._by_ids(RENTALS, "propertyids", property_ids, since)
+        return self._some(RENTALS, "propertyids", property_ids, since)
 
     def units(
         self, since: datetime | None = None, property_ids: Iterable[int] | None = None
     ) -> Iterator[dict[str, Any]]:
-        return self._by_ids(UNITS, "propertyids", property_ids, since)
+        return self._some(UNITS, "propertyids", property_ids, since)
 
     def owners(
         self, since: datetime | None = None, property_ids: Iterable[int] | None = None
     ) -> Iterator[dict[str, Any]]:
         """Rental owners (with `property_ids`: the owners of any of those properties)."""
-        return self._by_ids(OWNERS, "propertyids", property_ids, since)
-
-    def tenants(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        return self._read(TENANTS, since)
+        return self._some(OWNERS, "propertyids", property_ids, since)
 
     def leases(self, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-        return self._read(LEASES, since)
+        return self.records(LEASES, since=since)
 
     def lease(self, lease_id: int) -> dict[str, Any]:
         return self.record(LEASE, lease_id=int(lease_id))
@@ -111,7 +108,7 @@ class BuildiumClient(RestClient):
         self, since: datetime | None = None, lease_ids: Iterable[int] | None = None
     ) -> Iterator[dict[str, Any]]:
         if since is None or lease_ids is not None:
-            return self._by_ids(RENTS, "leaseids", lease_ids, since)
+            return self._some(RENTS, "leaseids", lease_ids, since)
         return self._rents_since(since)
 
     def _rents_since(self, since: datetime) -> Iterator[dict[str, Any]]:
@@ -122,17 +119,6 @@ class BuildiumClient(RestClient):
         starts = [since]
         while now - starts[-1] > RENT_RANGE:
             starts.append(starts[-1] + RENT_RANGE)
-        closed = [self._read(RENTS, start, [("lastupdatedto", iso_seconds(end))])
+        closed = [self.records(RENTS, since=start, params=[("lastupdatedto", iso_seconds(end))])
                   for start, end in zip(starts, starts[1:])]
-        return unique(*closed, self._read(RENTS, starts[-1]))
-
-    def _by_ids(
-        self, resource: Resource, name: str, ids: Iterable[int] | None, since: datetime | None
-    ) -> Iterator[dict[str, Any]]:
-        if ids is None:
-            yield from self._read(resource, since)
-            return
-        ordered = sorted({i for i in ids if i is not None})
-        for start in range(0, len(ordered), IDS_PER_REQUEST):
-            chunk = ordered[start:start + IDS_PER_REQUEST]
-            yield from self._read(resource, since, [(name, i) for i in chunk])
+        return unique(*closed, self.records(RENTS, since=starts[-1]))

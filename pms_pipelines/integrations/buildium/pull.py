@@ -17,24 +17,17 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.buildium.client import OWNERS, TENANTS, BuildiumClient
 from pms_pipelines.integrations.buildium.mapping import (
     map_landlord, map_property, map_tenancy, map_tenant,
 )
-from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected
+from pms_pipelines.integrations.kit import PmsApiError, PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, by_id, parse_time, pull_from_feeds, simple_feed, source_id_of, unique,
+    Feed, FeedPull, Observation, by_id, parse_time, simple_feed, source_id_of, unique,
 )
 
 SOURCE = "buildium"
 Raw = Mapping[str, Any]
-Output = Iterator[Event | Rejected]
-
-
-def pull_with(client: BuildiumClient, req: PullRequest) -> Output:
-    """`pull` with a client the caller configured (tests: page size, rate)."""
-    return pull_from_feeds(SOURCE, FEEDS, lambda _req: client)(req)
 
 
 def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observation]:
@@ -105,18 +98,12 @@ def _tenancies(client: BuildiumClient, req: PullRequest) -> Iterator[Observation
         )
 
 
-FEEDS: dict[str, Feed] = {
-    "property": _properties,  # type: ignore[dict-item]  # BuildiumClient is a RestClient
+FEEDS: dict[str, Feed[BuildiumClient]] = {
+    "property": _properties,
     "landlord": simple_feed(OWNERS, map_landlord),
     "tenant": simple_feed(TENANTS, map_tenant),
-    "tenancy": _tenancies,  # type: ignore[dict-item]
+    "tenancy": _tenancies,
 }
-
-
-def pull(req: PullRequest) -> Output:
-    """The integration's entry point: every event (or rejection) of `req.entity`."""
-    client = BuildiumClient(
-        req.base_url, req.credentials["client_id"], req.credentials["client_secret"],
-        progress=req.progress, policy=req.policy,
-    )
-    return pull_with(client, req)
+pull = FeedPull(SOURCE, FEEDS, lambda req: BuildiumClient(
+    req.base_url, req.credentials["client_id"], req.credentials["client_secret"],
+    progress=req.progress, policy=req.policy))

@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -38,7 +38,9 @@ class Observation:
     updated_at: datetime | None = None
 
 
-Feed = Callable[[RestClient, PullRequest], Iterator[Observation]]
+ClientT = TypeVar("ClientT", bound=RestClient)
+# A feed reads through its integration's own client (a `RestClient` subclass).
+Feed = Callable[[ClientT, PullRequest], Iterator[Observation]]
 
 
 def simple_feed(
@@ -48,7 +50,7 @@ def simple_feed(
     id_field: str = "Id",
     is_deleted: Callable[[Raw], bool] | None = None,
     updated_field: str | None = None,
-) -> Feed:
+) -> Feed[RestClient]:
     """One resource, one mapping function per record."""
 
     def feed(client: RestClient, req: PullRequest) -> Iterator[Observation]:
@@ -63,20 +65,28 @@ def simple_feed(
     return feed
 
 
-def pull_from_feeds(
-    source: str, feeds: Mapping[str, Feed], make_client: Callable[[PullRequest], RestClient]
-) -> Callable[[PullRequest], Iterator[Event | Rejected]]:
-    """The `pull` of an integration declared as one feed per entity."""
+@dataclass(frozen=True)
+class FeedPull(Generic[ClientT]):
+    """An integration's `pull`, declared as one feed per entity and how a request makes
+    its client; `with_client` pulls through a client the caller configured (tests: page
+    size, rate limit)."""
 
-    def pull(req: PullRequest) -> Iterator[Event | Rejected]:
-        # Checked before the first record is asked for, so a typo fails at once.
-        if req.entity not in feeds:
-            raise ValueError(f"{source} has no entity {req.entity!r}")
-        client = make_client(req)
+    source: str
+    feeds: Mapping[str, Feed[ClientT]]
+    client: Callable[[PullRequest], ClientT]
+
+    def __call__(self, req: PullRequest) -> Iterator[Event | Rejected]:
+        self._check(req)  # before the first record is asked for: a typo fails at once
+        return self.with_client(self.client(req), req)
+
+    def with_client(self, client: ClientT, req: PullRequest) -> Iterator[Event | Rejected]:
+        self._check(req)
         client.ledger = req.ledger  # what it reads is counted into the pull's account
-        return (to_event(source, req, seen) for seen in feeds[req.entity](client, req))
+        return (to_event(self.source, req, seen) for seen in self.feeds[req.entity](client, req))
 
-    return pull
+    def _check(self, req: PullRequest) -> None:
+        if req.entity not in self.feeds:
+            raise ValueError(f"{self.source} has no entity {req.entity!r}")
 
 
 def to_event(source: str, req: PullRequest, seen: Observation) -> Event | Rejected:

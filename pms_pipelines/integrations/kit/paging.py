@@ -16,7 +16,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 
@@ -43,6 +43,11 @@ class EndlessPaging(Exception):
 class Paginator(Protocol):
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         """Yield (records, total records of the collection or None if unknown) per page."""
+        ...
+
+    def sized(self, page_size: int) -> Paginator:
+        """The same paging asking for at most `page_size` records a page (never more
+        than it asks for now)."""
         ...
 
 
@@ -106,6 +111,9 @@ class OffsetPaging:
     records_path: tuple[str, ...] = ()
     in_flight: int = 1
     max_pages: int = MAX_PAGES
+
+    def sized(self, page_size: int) -> OffsetPaging:
+        return replace(self, page_size=max(1, min(page_size, self.page_size)))
 
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         pool = ThreadPoolExecutor(self.in_flight, "page") if self.in_flight > 1 else None
@@ -176,6 +184,9 @@ class PageNumberPaging:
     size_key: str | None = "pageSize"
     max_pages: int = MAX_PAGES
 
+    def sized(self, page_size: int) -> PageNumberPaging:
+        return replace(self, page_size=max(1, min(page_size, self.page_size)))
+
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         number = self.first_page
         pages = seen = 0
@@ -202,6 +213,9 @@ class Unpaged:
     """One request returns the whole collection."""
 
     records_path: tuple[str, ...] = ()
+
+    def sized(self, page_size: int) -> Unpaged:
+        return self  # the whole collection, whatever the size
 
     def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
         body, _ = fetch(list(params))

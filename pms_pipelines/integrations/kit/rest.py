@@ -11,7 +11,7 @@ whose 200 holds no record list, fails the read with a `PmsApiError` like any fai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -52,13 +52,18 @@ class RestClient:
     def __init__(
         self, base_url: str, auth: Auth, credentials: Mapping[str, str], *,
         rate_limit_per_s: float | None = None, rate_key: str | None = None,
-        policy: RetryPolicy = RetryPolicy(),
-        progress: Callable[[PageRead], None] | None = None, sender: ApiSender | None = None,
+        policy: RetryPolicy = RetryPolicy(), progress: Callable[[PageRead], None] | None = None,
         read_ahead: bool = False, error_schemas: tuple[ErrorFields, ...] = (OAUTH_ERROR,),
+        secrets: tuple[str, ...] = (), page_size: int | None = None,
     ) -> None:
+        """`rate_key`: whom the vendor's rate limit counts (an API key, an application),
+        shared by every client of it in this process; `secrets`: values never to appear
+        in an error text beyond the credentials' own; `page_size`: at most this many
+        records a page (tests), never more than a resource's paging asks for."""
         limiter = shared_bucket(base_url, rate_key, rate_limit_per_s)
-        self.sender = sender or ApiSender(base_url, {}, policy=policy, limiter=limiter,
-                                          error_schemas=error_schemas)
+        self.sender = ApiSender(base_url, {}, secrets=secrets, policy=policy, limiter=limiter,
+                                error_schemas=error_schemas)
+        self.page_size = page_size
         self.auth = auth
         self.credentials = credentials
         self.progress = progress
@@ -97,7 +102,10 @@ class RestClient:
         query: Params = [*resource.params, *params]
         if since is not None and resource.since_param:
             query.append((resource.since_param, resource.since_format(since)))
-        pages = resource.paginator.pages(lambda p: self.get(path, p), query)
+        paginator = resource.paginator
+        if self.page_size is not None:
+            paginator = paginator.sized(self.page_size)
+        pages = paginator.pages(lambda p: self.get(path, p), query)
         if self.read_ahead:
             pages = read_ahead(pages, f"read-ahead {path}")
         count = records = 0
@@ -111,3 +119,14 @@ class RestClient:
         except (EndlessPaging, UnexpectedBody) as error:
             raise PmsApiError(method="GET", path=path, status=200, message=str(error),
                               attempts=1) from None
+
+    def by_ids(
+        self, resource: Resource, name: str, ids: Iterable[Any], per_request: int, *,
+        since: datetime | None = None, params: Params = (),
+    ) -> Iterator[Record]:
+        """The records of `resource` with these ids, asked for `per_request` at a time as
+        the repeated parameter `name` (`propertyids=1&propertyids=2`); none for no ids."""
+        ordered = sorted({i for i in ids if i is not None}, key=str)
+        for start in range(0, len(ordered), per_request):
+            chunk = [(name, i) for i in ordered[start:start + per_request]]
+            yield from self.records(resource, since=since, params=[*params, *chunk])

@@ -74,13 +74,14 @@ class DeclaredHandler(kit.SandboxHandler):
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
               truncate: bool = False) -> None:
-        super()._send(status, body, headers, truncate)
         if OBSERVERS and not self.path.startswith("/_sandbox/"):
+            # Before the answer leaves: the test that asked is still the one running.
             exchange = SandboxExchange(
                 self.state.api.name, self.command, self.path, dict(self.headers.items()),
                 status, {"Content-Type": self.content_type, **(headers or {})}, body, truncate)
             for observe in OBSERVERS:
                 observe(exchange)
+        super()._send(status, body, headers, truncate)
 
     def _error(self, status: int, message: str | None = None,
                param: str | None = None) -> None:

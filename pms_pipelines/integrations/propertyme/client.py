@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
 from pms_pipelines.integrations.kit.errors import PmsApiError, ReauthorisationRequired
-from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
+from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
 from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
@@ -136,13 +136,11 @@ class PropertyMeClient(RestClient):
     ) -> None:
         grant = RotatingRefreshToken(credentials, token_url(base_url), save_credentials,
                                      agency_id)
-        limiter = shared_bucket(base_url, grant.client_id, rate_limit_per_s)
-        sender = ApiSender(base_url, {}, secrets=(grant.client_secret, grant.current),
-                           policy=policy, limiter=limiter, error_schemas=ERRORS)
         auth = OAuthToken(token_url=token_url, form=grant.form, on_token=grant.on_token,
                           refused=grant.refused, cache_key=grant.key)
-        super().__init__(base_url, auth, credentials, policy=policy, progress=progress,
-                         sender=sender)
+        super().__init__(base_url, auth, credentials, rate_limit_per_s=rate_limit_per_s,
+                         rate_key=grant.client_id, policy=policy, progress=progress,
+                         error_schemas=ERRORS, secrets=(grant.client_secret, grant.current))
 
     def changed(self, resource: Resource, after: int) -> Iterator[dict[str, Any]]:
         """The records of a change-stamp collection whose `Timestamp` is greater than

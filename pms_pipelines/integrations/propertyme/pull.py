@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pms_pipelines.canonical import Event
-from pms_pipelines.integrations.kit import PullRequest, Rejected
+from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, parse_time, pull_from_feeds, source_id_of,
+    Feed, FeedPull, Observation, parse_time, source_id_of,
 )
 from pms_pipelines.integrations.propertyme.client import PropertyMeClient
 from pms_pipelines.integrations.propertyme.mapping import (
@@ -31,7 +30,6 @@ from pms_pipelines.integrations.propertyme.mapping import (
 
 SOURCE = "propertyme"
 Raw = Mapping[str, Any]
-Output = Iterator[Event | Rejected]
 
 
 def _after(req: PullRequest) -> int:
@@ -48,7 +46,8 @@ def _properties(client: PropertyMeClient, req: PullRequest) -> Iterator[Observat
         yield Observation(lot, source_id_of(lot, "Id"), None, parse_time(lot.get("ArchivedOn")))
 
 
-def _contacts(role: Callable[[Raw], bool], mapper: Callable[[Raw], Any]) -> Feed:
+def _contacts(role: Callable[[Raw], bool], mapper: Callable[[Raw], Any]
+              ) -> Feed[PropertyMeClient]:
     def feed(client: PropertyMeClient, req: PullRequest) -> Iterator[Observation]:
         for contact in client.contacts(_after(req)):
             req.cursor.saw_int(contact.get("Timestamp"))
@@ -60,7 +59,7 @@ def _contacts(role: Callable[[Raw], bool], mapper: Callable[[Raw], Any]) -> Feed
                               None if archived else (lambda r=contact: mapper(r)),
                               parse_time(contact.get("UpdatedOn")))
 
-    return feed  # type: ignore[return-value]
+    return feed
 
 
 def _tenancies(client: PropertyMeClient, req: PullRequest) -> Iterator[Observation]:
@@ -76,22 +75,12 @@ def _tenancies(client: PropertyMeClient, req: PullRequest) -> Iterator[Observati
                           None if closed else (lambda r=tenancy: map_tenancy(r, today)), updated)
 
 
-FEEDS: dict[str, Feed] = {
-    "property": _properties,  # type: ignore[dict-item]  # PropertyMeClient is a RestClient
+FEEDS: dict[str, Feed[PropertyMeClient]] = {
+    "property": _properties,
     "landlord": _contacts(is_owner, map_landlord),
     "tenant": _contacts(is_tenant, map_tenant),
-    "tenancy": _tenancies,  # type: ignore[dict-item]
+    "tenancy": _tenancies,
 }
-
-
-def pull_with(client: PropertyMeClient, req: PullRequest) -> Output:
-    """`pull` with a client the caller configured (tests: rate limit)."""
-    return pull_from_feeds(SOURCE, FEEDS, lambda _req: client)(req)
-
-
-def pull(req: PullRequest) -> Output:
-    """The integration's entry point: every event (or rejection) of `req.entity`."""
-    client = PropertyMeClient(req.base_url, req.credentials, policy=req.policy,
-                              progress=req.progress, save_credentials=req.save_credentials,
-                              agency_id=req.agency_id)
-    return pull_with(client, req)
+pull = FeedPull(SOURCE, FEEDS, lambda req: PropertyMeClient(
+    req.base_url, req.credentials, policy=req.policy, progress=req.progress,
+    save_credentials=req.save_credentials, agency_id=req.agency_id))

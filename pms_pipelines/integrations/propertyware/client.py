@@ -18,12 +18,10 @@ From the vendor spec (`propertyware-openapi.json`) and its introduction:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
 
 from pms_pipelines.integrations.kit.auth import HeaderKeys
-from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
+from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient
 from pms_pipelines.integrations.kit.vendor_errors import ErrorFields
@@ -64,12 +62,6 @@ class PropertywareClient(RestClient):
         rate_limit_per_s: float | None = RATE_LIMIT_PER_S, policy: RetryPolicy = RetryPolicy(),
         progress: Callable[[PageRead], None] | None = None,
     ) -> None:
-        limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
-        sender = ApiSender(base_url, {}, policy=policy, limiter=limiter,
-                           error_schemas=(ERRORS,))
-        super().__init__(base_url, HeaderKeys(AUTH_HEADERS), credentials, progress=progress,
-                         sender=sender)
-
-    def read(self, resource: Resource, since: datetime | None = None,
-             params: Iterable[tuple[str, Any]] = ()) -> Iterator[dict[str, Any]]:
-        return self.records(resource, since=since, params=list(params))
+        super().__init__(base_url, HeaderKeys(AUTH_HEADERS), credentials,
+                         rate_limit_per_s=rate_limit_per_s, rate_key=credentials["client_id"],
+                         policy=policy, progress=progress, error_schemas=(ERRORS,))

@@ -16,10 +16,9 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from pms_pipelines.canonical import Event
-from pms_pipelines.integrations.kit import PullRequest, Rejected
+from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, by_id, parse_time, pull_from_feeds, simple_feed, source_id_of, unique,
+    Feed, FeedPull, Observation, by_id, parse_time, simple_feed, source_id_of, unique,
 )
 from pms_pipelines.integrations.propertyware.client import (
     BUILDINGS, LEASES, OWNERS, PORTFOLIOS, TENANTS, UNITS, PropertywareClient,
@@ -50,16 +49,16 @@ def _changed_since(records: dict[int, Raw], since: datetime | None) -> list[int]
 
 
 def _properties(client: PropertywareClient, req: PullRequest) -> Iterator[Observation]:
-    buildings = by_id(client.read(BUILDINGS), "id")
-    portfolios = by_id(client.read(PORTFOLIOS), "id")
+    buildings = by_id(client.records(BUILDINGS), "id")
+    portfolios = by_id(client.records(PORTFOLIOS), "id")
     touched = [("buildingID", b) for b in _changed_since(buildings, req.since)] + [
         ("portfolioID", p) for p in _changed_since(portfolios, req.since)]
     if req.since is None or len(touched) > MAX_FOLLOW_UPS:
         # One full read is cheaper than many per-building reads (10 requests/s).
-        units: Iterator[Raw] = client.read(UNITS)
+        units: Iterator[Raw] = client.records(UNITS)
     else:
-        units = unique(client.read(UNITS, req.since),
-                       *(client.read(UNITS, params=[pair]) for pair in touched), id_field="id",
+        units = unique(client.records(UNITS, since=req.since),
+                       *(client.records(UNITS, params=[pair]) for pair in touched), id_field="id",
                        ledger=req.ledger)
     for unit in units:
         building = buildings.get(unit.get("buildingID"))
@@ -75,26 +74,16 @@ def _properties(client: PropertywareClient, req: PullRequest) -> Iterator[Observ
 
 def _tenancies(client: PropertywareClient, req: PullRequest) -> Iterator[Observation]:
     today = req.observed_at.date()
-    for lease in client.read(LEASES, req.since):
+    for lease in client.records(LEASES, since=req.since):
         yield Observation(lease, source_id_of(lease, "id"),
                           lambda le=lease: map_tenancy(le, today), _stamp(lease))
 
 
-FEEDS: dict[str, Feed] = {
-    "property": _properties,  # type: ignore[dict-item]  # a PropertywareClient is a RestClient
+FEEDS: dict[str, Feed[PropertywareClient]] = {
+    "property": _properties,
     "landlord": simple_feed(OWNERS, map_landlord, id_field="id", updated_field=STAMP),
     "tenant": simple_feed(TENANTS, map_tenant, id_field="id", updated_field=STAMP),
-    "tenancy": _tenancies,  # type: ignore[dict-item]
+    "tenancy": _tenancies,
 }
-
-
-def pull_with(client: PropertywareClient, req: PullRequest) -> Iterator[Event | Rejected]:
-    """`pull` with a client the caller configured (tests: rate limit)."""
-    return pull_from_feeds(SOURCE, FEEDS, lambda _req: client)(req)
-
-
-def pull(req: PullRequest) -> Iterator[Event | Rejected]:
-    """The integration's entry point: every event (or rejection) of `req.entity`."""
-    client = PropertywareClient(req.base_url, dict(req.credentials), policy=req.policy,
-                                progress=req.progress)
-    return pull_with(client, req)
+pull = FeedPull(SOURCE, FEEDS, lambda req: PropertywareClient(
+    req.base_url, dict(req.credentials), policy=req.policy, progress=req.progress))

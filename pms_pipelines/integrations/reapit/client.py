@@ -20,12 +20,11 @@ one sandbox serves both the authentication service and the platform.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
-from pms_pipelines.integrations.kit.http import ApiSender, RetryPolicy, shared_bucket
+from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import PageNumberPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
 from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
@@ -88,42 +87,33 @@ class ReapitClient(RestClient):
 
     def __init__(
         self, base_url: str, credentials: Mapping[str, str], *,
-        page_size: int = MAX_PAGE_SIZE, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
+        page_size: int | None = None, rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
         policy: RetryPolicy = RetryPolicy(), progress: Callable[[PageRead], None] | None = None,
     ) -> None:
         base_url = base_url.rstrip("/")
-        # The limit is per application (client id).
-        limiter = shared_bucket(base_url, credentials["client_id"], rate_limit_per_s)
-        super().__init__(
-            base_url, reapit_auth(base_url), credentials, policy=policy, progress=progress,
-            sender=ApiSender(base_url, {}, policy=policy, error_schemas=ERRORS,
-                             limiter=limiter),
+        super().__init__(  # the rate limit is the application's (client id)
+            base_url, reapit_auth(base_url), credentials, rate_limit_per_s=rate_limit_per_s,
+            rate_key=credentials["client_id"], policy=policy, progress=progress,
+            error_schemas=ERRORS, page_size=page_size,
         )
-        self.paging = replace(PAGING, page_size=max(1, min(page_size, MAX_PAGE_SIZE)))
 
-    def read(
-        self, resource: Resource, *, since: datetime | None = None, gone: bool = False,
-        params: Iterable[tuple[str, Any]] = (),
-    ) -> Iterator[dict[str, Any]]:
-        """Live records (or, with `gone`, archived/deactivated ones) of `resource`."""
+    @staticmethod
+    def _live(resource: Resource, gone: bool) -> tuple[str, str]:
+        """The filter for live records of `resource` (or, with `gone`, archived or
+        deactivated ones), asked for explicitly: never left to a default."""
         name, live, archived = LIVE_FILTER[resource.path]
-        query = [(name, archived if gone else live), *params]
-        return self.records(replace(resource, paginator=self.paging), since=since,
-                            params=query)
+        return name, archived if gone else live
 
     def changed(self, resource: Resource, since: datetime | None) -> Iterator[tuple[dict, bool]]:
         """(record, gone) pairs: a full read sees live records only; an incremental one also
-        sees what was archived since, asked for explicitly (never left to a default)."""
-        for record in self.read(resource, since=since):
-            yield record, False
-        if since is not None:
-            for record in self.read(resource, since=since, gone=True):
-                yield record, True
+        sees what was archived since."""
+        for gone in (False, True) if since is not None else (False,):
+            for record in self.records(resource, since=since,
+                                       params=[self._live(resource, gone)]):
+                yield record, gone
 
-    def by_ids(self, resource: Resource, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
-        """Live and archived records with these ids, in chunks of `IDS_PER_REQUEST`."""
-        ordered = sorted(set(ids))
-        for start in range(0, len(ordered), IDS_PER_REQUEST):
-            chunk = [("id", i) for i in ordered[start:start + IDS_PER_REQUEST]]
-            yield from self.read(resource, params=chunk)
-            yield from self.read(resource, gone=True, params=chunk)
+    def with_ids(self, resource: Resource, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Live and archived records with these ids, `IDS_PER_REQUEST` at a time."""
+        for gone in (False, True):
+            yield from self.by_ids(resource, "id", ids, IDS_PER_REQUEST,
+                                      params=[self._live(resource, gone)])

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pms_pipelines.canonical import CanonicalRecord, Event
-from pms_pipelines.integrations.kit import PullRequest, Rejected
+from pms_pipelines.canonical import CanonicalRecord
+from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, Observation, by_id, parse_time, pull_from_feeds, source_id_of,
+    Feed, FeedPull, Observation, by_id, parse_time, source_id_of,
 )
 from pms_pipelines.integrations.kit.rest import Resource
 from pms_pipelines.integrations.reapit.client import (
@@ -32,7 +32,6 @@ from pms_pipelines.integrations.reapit.mapping import (
 
 SOURCE = "reapit"
 Raw = Mapping[str, Any]
-Output = Iterator[Event | Rejected]
 
 
 def _observe(raw: Raw, gone: bool, build: Callable[[], CanonicalRecord]) -> Observation:
@@ -42,7 +41,7 @@ def _observe(raw: Raw, gone: bool, build: Callable[[], CanonicalRecord]) -> Obse
 
 def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
                   keep: Callable[[Raw], bool] = lambda raw: True,
-                  not_kept: str = "") -> Feed:
+                  not_kept: str = "") -> Feed[ReapitClient]:
     """One resource, one mapping function; archived records become deletes. Records
     `keep` refuses are skipped, `not_kept` being the reason."""
 
@@ -53,35 +52,25 @@ def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
             else:
                 req.ledger.skip(not_kept)
 
-    return feed  # type: ignore[return-value]  # a ReapitClient is a RestClient
+    return feed
 
 
 def _tenancies(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
     tenancies = list(client.changed(TENANCIES, req.since))
     wanted = {t["propertyId"] for t, gone in tenancies if not gone and t.get("propertyId")}
-    currencies = {i: p.get("currency") for i, p in by_id(client.by_ids(PROPERTIES, wanted),
+    currencies = {i: p.get("currency") for i, p in by_id(client.with_ids(PROPERTIES, wanted),
                                                           "id").items()}
     for raw, gone in tenancies:
         currency = currencies.get(raw.get("propertyId"))
         yield _observe(raw, gone, lambda r=raw, c=currency: map_tenancy(r, c))
 
 
-FEEDS: dict[str, Feed] = {
+FEEDS: dict[str, Feed[ReapitClient]] = {
     "property": archived_feed(PROPERTIES, map_property),
     "landlord": archived_feed(LANDLORDS, map_landlord),
     "tenant": archived_feed(CONTACTS, map_tenant, keep=is_tenant,
                             not_kept="a contact without a tenancy role"),
-    "tenancy": _tenancies,  # type: ignore[dict-item]
+    "tenancy": _tenancies,
 }
-
-
-def pull_with(client: ReapitClient, req: PullRequest) -> Output:
-    """`pull` with a client the caller configured (tests: page size, rate)."""
-    return pull_from_feeds(SOURCE, FEEDS, lambda _req: client)(req)
-
-
-def pull(req: PullRequest) -> Output:
-    """The integration's entry point: every event (or rejection) of `req.entity`."""
-    client = ReapitClient(req.base_url, req.credentials, progress=req.progress,
-                          policy=req.policy)
-    return pull_with(client, req)
+pull = FeedPull(SOURCE, FEEDS, lambda req: ReapitClient(
+    req.base_url, req.credentials, progress=req.progress, policy=req.policy))

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
+from pms_pipelines.integrations.buildium import client as buildium_client
 from pms_pipelines.integrations.buildium.client import BuildiumClient
-from pms_pipelines.integrations.buildium.pull import pull, pull_with
+from pms_pipelines.integrations.buildium.pull import pull
 from pms_pipelines.integrations.buildium.sandbox import RunningSandbox, start_sandbox
 from pms_pipelines.integrations.kit.sandbox_paging import OffsetLimit
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest, Rejected, RetryPolicy
@@ -226,7 +227,7 @@ def test_bad_credentials_fail_clearly_without_the_secret(
 
 def test_unknown_entity_is_refused(sandbox: RunningSandbox) -> None:
     with pytest.raises(ValueError, match="no entity"):
-        pull_with(client(sandbox), request(sandbox, "invoice"))
+        pull.with_client(client(sandbox), request(sandbox, "invoice"))
 
 
 def test_churn_thread_changes_data_over_time() -> None:
@@ -274,11 +275,15 @@ def test_a_provider_serving_fewer_than_asked_costs_no_wasted_request(
     assert sandbox.state.counts["200"] == len(reads) == math.ceil(60 / 4)
 
 
-def test_pages_that_never_end_fail_the_pull_clearly(sandbox: RunningSandbox) -> None:
+def test_pages_that_never_end_fail_the_pull_clearly(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Past the paginator's bound a read is a `PmsApiError` naming the path (the pull run
     fails and keeps its watermark), never an endless loop."""
+    units = buildium_client.UNITS
+    monkeypatch.setattr(buildium_client, "UNITS", replace(
+        units, paginator=replace(units.paginator, max_pages=3)))
     capped = client(sandbox, page_size=7)
-    capped.paging = replace(capped.paging, max_pages=3)
     with pytest.raises(PmsApiError, match=r"GET /v1/rentals/units .*kept serving pages: "
                                           r"stopped after 3 pages \(21 records\)"):
         list(capped.units())

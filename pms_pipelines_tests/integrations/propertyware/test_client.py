@@ -77,6 +77,7 @@ def test_each_of_the_three_headers_is_checked(sandbox: RunningSandbox, field: st
     assert "wrong-value-123" not in str(raised.value) and "test-secret" not in str(raised.value)
 
 
+@pytest.mark.off_spec("a parameter in the wrong case gets Propertyware's 404")
 def test_paging_limits_and_total_header(sandbox: RunningSandbox) -> None:
     url = f"{sandbox.base_url}/contacts"
     headers = {h: CREDENTIALS[f] for h, f in AUTH_HEADERS.items()}

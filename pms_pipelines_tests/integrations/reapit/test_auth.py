@@ -14,7 +14,7 @@ from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.reapit.client import ReapitClient, token_url
-from pms_pipelines.integrations.reapit.pull import pull, pull_with
+from pms_pipelines.integrations.reapit.pull import pull
 from pms_pipelines.integrations.reapit.sandbox import RunningSandbox, start_sandbox
 
 FAST = RetryPolicy(max_attempts=3, base_delay_s=0.001, max_delay_s=0.01)
@@ -45,7 +45,7 @@ def test_a_token_expiring_mid_pull_is_renewed_once(sandbox: RunningSandbox) -> N
     req = request(sandbox, "NTH")
     client = ReapitClient(req.base_url, req.credentials, page_size=5, policy=FAST)
     before = sandbox.state.tokens.requests
-    events = pull_with(client, req)
+    events = pull.with_client(client, req)
     first = [next(events) for _ in range(7)]  # two pages read with the first token
     assert sandbox.expire_tokens() >= 1
     rest = list(events)  # the next page answers 401; the kit fetches a token and goes on
@@ -59,7 +59,7 @@ def test_a_token_is_reused_until_it_expires(sandbox: RunningSandbox) -> None:
         for entity in ("property", "landlord", "tenant", "tenancy"):
             req = request(sandbox, customer, entity)
             client = ReapitClient(req.base_url, req.credentials, page_size=10, policy=FAST)
-            list(pull_with(client, req))
+            list(pull.with_client(client, req))
 
     before = sandbox.state.tokens.requests
     # A run's four entity pulls, one client each, many pages: one token, the
