@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import HeaderKeys
-from pms_pipelines.integrations.kit.declared import unique
+from pms_pipelines.integrations.kit.declared import positive_int, unique
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
@@ -36,6 +36,7 @@ RATE_LIMIT_PER_S = 10.0
 IDS_PER_REQUEST = 150
 # /v1/leases/rent: "The maximum date range is 365 days"; a day is kept in hand.
 RENT_RANGE = timedelta(days=364)
+ID = positive_int(2**31)  # Buildium's ids are int32
 
 ERRORS = ErrorFields(code=("ErrorCode",), message=("UserMessage",), details="Errors",
                      detail_keys=("Key", "Value"))
@@ -80,7 +81,7 @@ class BuildiumClient(RestClient):
         """Every record of `resource` (`ids` None), or those of these ids."""
         if ids is None:
             return self.records(resource, since=since)
-        return self.by_ids(resource, name, ids, IDS_PER_REQUEST, since=since)
+        return self.by_ids(resource, name, ids, IDS_PER_REQUEST, since=since, valid=ID)
 
     def rentals(
         self, since: datetime | None = None, property_ids: Iterable[int] | None = None

@@ -17,13 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pms_pipelines.integrations.buildium.client import OWNERS, TENANTS, BuildiumClient
+from pms_pipelines.integrations.buildium.client import ID, OWNERS, TENANTS, BuildiumClient
 from pms_pipelines.integrations.buildium.mapping import (
     map_landlord, map_property, map_tenancy, map_tenant,
 )
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, FeedPull, Observation, by_id, parse_time, simple_feed, source_id_of, unique,
+    Feed, FeedPull, Observation, by_id, is_id, joined, parse_time, refs, simple_feed, source_id_of,
+    unique,
 )
 
 SOURCE = "buildium"
@@ -39,10 +40,10 @@ def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observatio
         # What changed first (one request each when nothing did), then only the rentals
         # and owners of the units to map: never the whole of either.
         touched = set(by_id(client.rentals(req.since)))
-        touched |= {p for o in client.owners(req.since) for p in o.get("PropertyIds") or []}
+        touched |= {p for o in client.owners(req.since) for p in refs(o.get("PropertyIds"))}
         changed = list(unique(client.units(req.since), client.units(property_ids=touched),
                               ledger=req.ledger))
-        needed = {u.get("PropertyId") for u in changed}
+        needed = {p for u in changed for p in refs(u.get("PropertyId"))}
         rentals = by_id(client.rentals(property_ids=needed))
         landlords = _landlords(client.owners(property_ids=needed))
         units = iter(changed)
@@ -50,7 +51,8 @@ def _properties(client: BuildiumClient, req: PullRequest) -> Iterator[Observatio
         property_id = unit.get("PropertyId")
         yield Observation(
             unit, source_id_of(unit, "Id"),
-            lambda u=unit, p=property_id: map_property(u, rentals.get(p), landlords[p]),
+            lambda u=unit, p=property_id: map_property(u, joined(rentals, p),
+                                                       landlords[p] if is_id(p) else set()),
         )
 
 
@@ -59,7 +61,7 @@ def _landlords(owners: Iterator[Raw]) -> defaultdict[int, set[str]]:
     names no landlord; the landlord pull rejects it)."""
     landlords: defaultdict[int, set[str]] = defaultdict(set)
     for owner_id, owner in by_id(owners).items():
-        for property_id in owner.get("PropertyIds") or []:
+        for property_id in refs(owner.get("PropertyIds")):
             landlords[property_id].add(str(owner_id))
     return landlords
 
@@ -73,7 +75,7 @@ def _tenancies(client: BuildiumClient, req: PullRequest) -> Iterator[Observation
     else:
         # A rent without a LeaseId belongs to no lease we could read or map.
         changed = set(by_id(client.rents(req.since), "LeaseId")) - known.keys()
-        for lease_id in changed:
+        for lease_id in filter(ID, changed):
             try:
                 leases.append(client.lease(lease_id))
             except PmsApiError as exc:
@@ -83,12 +85,12 @@ def _tenancies(client: BuildiumClient, req: PullRequest) -> Iterator[Observation
         rents = client.rents(lease_ids=known.keys()) if known else iter(())
     rents_by_lease: dict[Any, list[Raw]] = defaultdict(list)
     for rent in rents:
-        if rent.get("LeaseId") is not None:
+        if is_id(rent.get("LeaseId")):
             rents_by_lease[rent["LeaseId"]].append(rent)
     today = req.observed_at.date()
     for lease in leases:
         lease_id = lease.get("Id")
-        schedules = rents_by_lease.get(lease_id, []) if lease_id is not None else []
+        schedules = rents_by_lease.get(lease_id, []) if is_id(lease_id) else []
         stamps = [lease.get("LastUpdatedDateTime")]
         stamps += [r.get("LastUpdatedDateTime") for r in schedules]
         yield Observation(

@@ -25,17 +25,25 @@ from pydantic import ValidationError
 from pms_pipelines.canonical import CanonicalRecord, Event, make_event
 from pms_pipelines.integrations.kit.integration import PullRequest, Rejected
 from pms_pipelines.integrations.kit.ledger import READ_TWICE, PullLedger
-from pms_pipelines.integrations.kit.rest import Resource, RestClient
+from pms_pipelines.integrations.kit.rest import NOT_AN_OBJECT, Resource, RestClient
 
 Raw = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Observation:
+    """One provider record as a feed saw it. Everything that reads the record's fields
+    runs later, inside `to_event`, so a malformed record becomes a kept rejection and
+    never stops the pull: `build` maps it, and `belongs` (if given) says whether it is
+    the pulled entity's at all (a contact without the tenant role: skipped, `not_kept`
+    being the reason)."""
+
     raw: Raw
     source_id: str | None
     build: Callable[[], CanonicalRecord] | None  # None: the provider says it is deleted
     updated_at: datetime | None = None
+    belongs: Callable[[], bool] | None = None
+    not_kept: str = ""
 
 
 ClientT = TypeVar("ClientT", bound=RestClient)
@@ -82,15 +90,29 @@ class FeedPull(Generic[ClientT]):
     def with_client(self, client: ClientT, req: PullRequest) -> Iterator[Event | Rejected]:
         self._check(req)
         client.ledger = req.ledger  # what it reads is counted into the pull's account
-        return (to_event(self.source, req, seen) for seen in self.feeds[req.entity](client, req))
+        return self._events(client, req)
+
+    def _events(self, client: ClientT, req: PullRequest) -> Iterator[Event | Rejected]:
+        for seen in self.feeds[req.entity](client, req):
+            out = to_event(self.source, req, seen)
+            if out is None:
+                req.ledger.skip(seen.not_kept)
+            else:
+                yield out
 
     def _check(self, req: PullRequest) -> None:
         if req.entity not in self.feeds:
             raise ValueError(f"{self.source} has no entity {req.entity!r}")
 
 
-def to_event(source: str, req: PullRequest, seen: Observation) -> Event | Rejected:
+def to_event(source: str, req: PullRequest, seen: Observation) -> Event | Rejected | None:
+    """The observation's event, or its kept rejection; None when it does not belong to
+    the pulled entity."""
     try:
+        if NOT_AN_OBJECT in seen.raw:
+            raise ValueError("record is not a JSON object")
+        if seen.belongs is not None and not seen.belongs():
+            return None
         if seen.source_id is None:
             raise ValueError("record has no id")
         data = None if seen.build is None else seen.build()
@@ -133,10 +155,35 @@ def parse_time(value: Any) -> datetime | None:
 
 def by_id(records: Iterable[Raw], id_field: str = "Id") -> dict[Any, Raw]:
     """Records keyed by their id, for a join (the last of an id wins). A record without
-    an id cannot be joined to and is left out of the index; the feed of its own entity
-    keeps it as a rejection."""
+    a usable id (none, or a list or object) cannot be joined to and is left out of the
+    index; the feed of its own entity keeps it as a rejection."""
     return {record[id_field]: record for record in records
-            if source_id_of(record, id_field) is not None}
+            if source_id_of(record, id_field) is not None and is_id(record[id_field])}
+
+
+def is_id(value: Any) -> bool:
+    """A value that can be an id: a string or a number (not a bool, list or object)."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def positive_int(below: int) -> Callable[[Any], bool]:
+    """An id the vendor's API takes as an integer parameter (`0 < id < below`, e.g.
+    2**31 for int32): a reference that is not one is never asked about."""
+    return lambda value: (isinstance(value, int) and not isinstance(value, bool)
+                          and 0 < value < below)
+
+
+def joined(index: Mapping[Any, Raw], key: Any) -> Raw | None:
+    """The record `key` names in a `by_id` index; None when none does, or when `key` is
+    no id at all (a list, an object: a malformed reference names nothing)."""
+    return index.get(key) if is_id(key) else None
+
+
+def refs(value: Any) -> list[Any]:
+    """The ids a reference field holds (a list of ids, or one id); a malformed one (an
+    object, a list of objects) names nothing rather than stopping the pull."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if is_id(item)]
 
 
 def unique(*streams: Iterator[Raw], id_field: str = "Id",

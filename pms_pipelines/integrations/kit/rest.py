@@ -26,6 +26,11 @@ from pms_pipelines.integrations.kit.paging import (
 )
 from pms_pipelines.read_ahead import read_ahead
 
+# A list element that is not a JSON object is yielded as a record holding it under this
+# key alone: it has no id, reaches the feed like any record, and `to_event` keeps it as a
+# rejection ("record is not a JSON object") with its value, never a crash or a loss.
+NOT_AN_OBJECT = "__not_an_object__"
+
 
 def iso_seconds(moment: datetime) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ` in UTC, floored to the second: re-reading a record is
@@ -91,13 +96,14 @@ class RestClient:
         """The one record at `resource`'s path (e.g. `/v1/leases/{lease_id}`)."""
         body, _ = self.get(resource.path.format(**path_args))
         self.ledger.count_read(resource.holds, 1)
-        return body
+        return body if isinstance(body, dict) else {NOT_AN_OBJECT: body}
 
     def records(
         self, resource: Resource, *, since: datetime | None = None,
         params: Params = (), path_args: Mapping[str, Any] | None = None,
     ) -> Iterator[Record]:
-        """Every record of `resource` (changed since `since`, when given and supported)."""
+        """Every record of `resource` (changed since `since`, when given and supported);
+        each a dict (`NOT_AN_OBJECT`)."""
         path = resource.path.format(**(path_args or {}))
         query: Params = [*resource.params, *params]
         if since is not None and resource.since_param:
@@ -115,7 +121,7 @@ class RestClient:
                 self.ledger.count_read(resource.holds, len(page))
                 if self.progress is not None:
                     self.progress(PageRead(path, count, records, total, len(page)))
-                yield from page
+                yield from (r if isinstance(r, dict) else {NOT_AN_OBJECT: r} for r in page)
         except (EndlessPaging, UnexpectedBody) as error:
             raise PmsApiError(method="GET", path=path, status=200, message=str(error),
                               attempts=1) from None
@@ -123,10 +129,13 @@ class RestClient:
     def by_ids(
         self, resource: Resource, name: str, ids: Iterable[Any], per_request: int, *,
         since: datetime | None = None, params: Params = (),
+        valid: Callable[[Any], bool] = lambda i: isinstance(i, str) and i != "",
     ) -> Iterator[Record]:
         """The records of `resource` with these ids, asked for `per_request` at a time as
-        the repeated parameter `name` (`propertyids=1&propertyids=2`); none for no ids."""
-        ordered = sorted({i for i in ids if i is not None}, key=str)
+        the repeated parameter `name` (`propertyids=1&propertyids=2`); none for no ids.
+        An id that is not `valid` (a malformed reference the API would refuse) is not
+        asked for: its record is not found, as for an id the vendor does not know."""
+        ordered = sorted({i for i in ids if valid(i)}, key=str)
         for start in range(0, len(ordered), per_request):
             chunk = [(name, i) for i in ordered[start:start + per_request]]
             yield from self.records(resource, since=since, params=[*params, *chunk])

@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
-
-if TYPE_CHECKING:
-    from pms_pipelines.integrations.kit.sandbox_auth import SandboxAuth
 
 Record = dict[str, Any]
 Query = Mapping[str, list[str]]
@@ -173,6 +171,21 @@ class Collection:
             sent = served(record, drop_nulls)
             return self.view(sent, values) if self.view is not None else sent
         return one
+
+
+class SandboxAuth(Protocol):
+    """How the vendor authenticates (kinds in `sandbox_auth`): `agency_of` names the agency
+    a request reads and the key its rate limit counts under, or raises `Refused`; a
+    vendor with a token endpoint at `token_path` answers its `grant` (status, OAuth
+    body, headers). `tokens` is the running sandbox's `sandbox_auth.TokenBook`."""
+
+    token_path: str | None
+
+    def agency_of(self, headers: Mapping[str, str], stores: Sequence[Any],
+                  tokens: Any) -> tuple[Any, str]: ...
+
+    def grant(self, form: Mapping[str, str], basic: tuple[str, str] | None,
+              stores: Sequence[Any], tokens: Any) -> tuple[int, dict[str, Any], dict[str, str]]: ...
 
 
 @dataclass(frozen=True)

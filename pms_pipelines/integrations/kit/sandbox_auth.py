@@ -2,7 +2,7 @@
 bearer token from the vendor's token endpoint (client credentials, or a refresh token
 that rotates on every use).
 
-Each answers `agency_of(headers, stores, tokens)`: the agency a request reads and the key
+Each is a `sandbox_api.SandboxAuth`: it answers `agency_of(headers, stores, tokens)`: the agency a request reads and the key
 its rate limit counts under (raising `Refused` with the vendor's status: 401 for a bad
 key or token, 403 for an agency that did not grant access, 400 for a missing required
 header). A token endpoint answers `grant(form, basic, stores, tokens)` with a status,
@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pms_pipelines.integrations.kit.sandbox_api import Refused
 
@@ -56,16 +56,6 @@ class TokenBook:
         with self._lock:
             count, self._tokens = len(self._tokens), {}
         return count
-
-
-class SandboxAuth(Protocol):
-    token_path: str | None  # the token endpoint's path, if the vendor has one
-
-    def agency_of(self, headers: Mapping[str, str], stores: Sequence[Any],
-                  tokens: TokenBook) -> tuple[Any, str]: ...
-
-    def grant(self, form: Mapping[str, str], basic: tuple[str, str] | None,
-              stores: Sequence[Any], tokens: TokenBook) -> Grant: ...
 
 
 def basic_credentials(authorization: str) -> tuple[str, str] | None:

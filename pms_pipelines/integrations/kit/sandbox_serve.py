@@ -20,9 +20,10 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs
 
 from pms_pipelines.integrations.kit import sandbox_server as kit
-from pms_pipelines.integrations.kit.sandbox_api import Collection, Refused, SandboxApi
+from pms_pipelines.integrations.kit.sandbox_api import Collection, Record, Refused, SandboxApi
 from pms_pipelines.integrations.kit.sandbox_auth import TokenBook, basic_credentials
 from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixture
+from pms_pipelines.integrations.kit.sandbox_variants import vary
 
 # A fixture's records without a stamp of their own count as saved then (reproducible).
 FIXTURE_TIME = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -53,6 +54,9 @@ class DeclaredState(kit.SandboxState[AgencyStore]):
         super().__init__(stores, api.churn, rate_limit_per_s, faults, seed)
         self.api = api
         self.tokens = TokenBook()
+        # Agencies served with variants (kit/sandbox_variants.py): rate and seeded rng.
+        self.variants = {s.agency_id: (s.variants, random.Random(f"{seed}:{s.agency_id}:v"))
+                         for s in stores if s.variants}
         self.in_flight: collections.Counter[str] = collections.Counter()  # per agency
 
     def enter(self, agency_id: str) -> bool:
@@ -151,6 +155,9 @@ class DeclaredHandler(kit.SandboxHandler):
                 values: dict[str, Any], path: str, query: dict[str, list[str]]
                 ) -> tuple[bytes, dict[str, str]]:
         serve = collection.serve(values, self.state.api.drop_nulls)
+        if store.agency_id in self.state.variants:  # the store's lock keeps the rng's draws apart
+            rate, rng = self.state.variants[store.agency_id]
+            serve = _varied(serve, rate, rng)
         if item is not None:
             record = next((r for r in store.records[collection.name].values()
                            if str(r.get(collection.id_field)) == item), None)
@@ -162,6 +169,11 @@ class DeclaredHandler(kit.SandboxHandler):
             collection.order(records, values)
         body, headers = collection.paging.page(records, values, serve, path, query)
         return json.dumps(body).encode(), headers
+
+
+def _varied(serve: Callable[[Record], Record], rate: float, rng: random.Random
+            ) -> Callable[[Record], Record]:
+    return lambda record: vary(serve(record), rng, rate)
 
 
 class DeclaredSandbox(kit.RunningServer[AgencyStore]):
@@ -203,13 +215,14 @@ def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: 
                    rate_limit_per_s: float | None = None, faults: dict | None = None,
                    seed: int = 7, unique: str | None = None,
                    running: type[DeclaredSandbox] = DeclaredSandbox) -> DeclaredSandbox:
-    """Serve `api` for `agencies` (each: `agency_id`, its credentials, and `units` to
-    generate or a `fixture` file) in background threads; `.stop()` when done. Each
+    """Serve `api` for `agencies` (each: `agency_id`, its credentials, `units` to generate
+    or a `fixture` file, and optionally `variants`, the share of records served varied:
+    kit/sandbox_variants.py) in background threads; `.stop()` when done. Each
     agency's `unique` credential (default: the first) names it alone."""
     stores = []
     for spec in agencies:
-        store = AgencyStore(api, spec["agency_id"],
-                            {f: spec[f] for f in credential_fields})
+        store = AgencyStore(api, spec["agency_id"], {f: spec[f] for f in credential_fields},
+                            variants=float(spec.get("variants", 0.0)))
         if spec.get("fixture"):
             load_fixture(store, spec["fixture"], unstamped=FIXTURE_TIME)
         else:

@@ -27,6 +27,7 @@ class AgencyStore:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     next_id: int = 1
     last_stamp: int = 0  # for vendors whose change stamp is a counter (a row version)
+    variants: float = 0.0  # the share of records served varied (kit/sandbox_variants.py)
 
     def __post_init__(self) -> None:
         for collection in self.api.collections:

@@ -51,13 +51,12 @@ def _contacts(role: Callable[[Raw], bool], mapper: Callable[[Raw], Any]
     def feed(client: PropertyMeClient, req: PullRequest) -> Iterator[Observation]:
         for contact in client.contacts(_after(req)):
             req.cursor.saw_int(contact.get("Timestamp"))
-            if not role(contact):
-                req.ledger.skip(f"a contact without the {req.entity} role")
-                continue
             archived = bool(contact.get("IsArchived"))
             yield Observation(contact, source_id_of(contact, "Id"),
                               None if archived else (lambda r=contact: mapper(r)),
-                              parse_time(contact.get("UpdatedOn")))
+                              parse_time(contact.get("UpdatedOn")),
+                              belongs=lambda r=contact: role(r),
+                              not_kept=f"a contact without the {req.entity} role")
 
     return feed
 

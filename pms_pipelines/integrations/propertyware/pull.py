@@ -18,7 +18,8 @@ from typing import Any
 
 from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, FeedPull, Observation, by_id, parse_time, simple_feed, source_id_of, unique,
+    Feed, FeedPull, Observation, by_id, joined, parse_time, positive_int, simple_feed,
+    source_id_of, unique,
 )
 from pms_pipelines.integrations.propertyware.client import (
     BUILDINGS, LEASES, OWNERS, PORTFOLIOS, TENANTS, UNITS, PropertywareClient,
@@ -32,6 +33,7 @@ STAMP = "lastModifiedDateTime"
 Raw = Mapping[str, Any]
 # Beyond this many changed buildings/portfolios, re-read all units instead.
 MAX_FOLLOW_UPS = 20
+ID = positive_int(2**63)  # Propertyware's ids are int64
 
 
 def _stamp(*records: Raw | None) -> datetime | None:
@@ -53,23 +55,30 @@ def _properties(client: PropertywareClient, req: PullRequest) -> Iterator[Observ
     portfolios = by_id(client.records(PORTFOLIOS), "id")
     touched = [("buildingID", b) for b in _changed_since(buildings, req.since)] + [
         ("portfolioID", p) for p in _changed_since(portfolios, req.since)]
-    if req.since is None or len(touched) > MAX_FOLLOW_UPS:
-        # One full read is cheaper than many per-building reads (10 requests/s).
+    if req.since is None or len(touched) > MAX_FOLLOW_UPS or not all(
+            ID(i) for _, i in touched):
+        # One full read is cheaper than many per-building reads (10 requests/s), and
+        # sure where a changed building's id is one the API could refuse.
         units: Iterator[Raw] = client.records(UNITS)
     else:
         units = unique(client.records(UNITS, since=req.since),
                        *(client.records(UNITS, params=[pair]) for pair in touched), id_field="id",
                        ledger=req.ledger)
     for unit in units:
-        building = buildings.get(unit.get("buildingID"))
-        portfolio = portfolios.get(unit.get("portfolioID") or (building or {}).get("portfolioID"))
-        owners = [str(o["id"]) for o in (portfolio or {}).get("owners") or []
-                  if o.get("id") is not None]
+        building = joined(buildings, unit.get("buildingID"))
+        portfolio = joined(portfolios, unit.get("portfolioID")
+                           or (building or {}).get("portfolioID"))
         yield Observation(
             unit, source_id_of(unit, "id"),
-            lambda u=unit, b=building, o=owners: map_property(u, b, o),
+            lambda u=unit, b=building, p=portfolio: map_property(u, b, _owners(p)),
             _stamp(unit, building, portfolio),
         )
+
+
+def _owners(portfolio: Raw | None) -> list[str]:
+    """The landlords' ids: the portfolio's `owners`."""
+    return [str(o["id"]) for o in (portfolio or {}).get("owners") or []
+            if o.get("id") is not None]
 
 
 def _tenancies(client: PropertywareClient, req: PullRequest) -> Iterator[Observation]:

@@ -15,12 +15,13 @@ yields a delete for each. A full pull reads live records only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pms_pipelines.canonical import CanonicalRecord
 from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.integrations.kit.declared import (
-    Feed, FeedPull, Observation, by_id, parse_time, source_id_of,
+    Feed, FeedPull, Observation, by_id, joined, parse_time, refs, source_id_of,
 )
 from pms_pipelines.integrations.kit.rest import Resource
 from pms_pipelines.integrations.reapit.client import (
@@ -47,22 +48,19 @@ def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
 
     def feed(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
         for raw, gone in client.changed(resource, req.since):
-            if keep(raw):
-                yield _observe(raw, gone, lambda r=raw: mapper(r))
-            else:
-                req.ledger.skip(not_kept)
+            yield replace(_observe(raw, gone, lambda r=raw: mapper(r)),
+                          belongs=lambda r=raw: keep(r), not_kept=not_kept)
 
     return feed
 
 
 def _tenancies(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
     tenancies = list(client.changed(TENANCIES, req.since))
-    wanted = {t["propertyId"] for t, gone in tenancies if not gone and t.get("propertyId")}
-    currencies = {i: p.get("currency") for i, p in by_id(client.with_ids(PROPERTIES, wanted),
-                                                          "id").items()}
+    wanted = {p for t, gone in tenancies if not gone for p in refs(t.get("propertyId"))}
+    properties = by_id(client.with_ids(PROPERTIES, wanted), "id")
     for raw, gone in tenancies:
-        currency = currencies.get(raw.get("propertyId"))
-        yield _observe(raw, gone, lambda r=raw, c=currency: map_tenancy(r, c))
+        prop = joined(properties, raw.get("propertyId"))
+        yield _observe(raw, gone, lambda r=raw, p=prop: map_tenancy(r, (p or {}).get("currency")))
 
 
 FEEDS: dict[str, Feed[ReapitClient]] = {
