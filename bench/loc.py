@@ -1,9 +1,10 @@
 """`make loc`: what an integration costs in lines, per PMS.
 
 Per integration: its declaration and feeds and mapping (`client.py`, `pull.py`,
-`mapping.py`, `__init__.py`), and its sandbox (`sandbox/`); beside them, the kit all
-integrations share. "lines" counts every line, "code" leaves out blank lines, comments
-and docstrings.
+`mapping.py`, `__init__.py`), and its sandbox: the declaration the kit's sandbox serves
+(`sandbox/__init__.py`), the data generator (`sandbox/generate.py`) and any other sandbox
+file; beside them, the kit all integrations share. "lines" counts every line, "code"
+leaves out blank lines, comments and docstrings.
 """
 
 from __future__ import annotations
@@ -45,14 +46,19 @@ def main() -> int:
     rows = []
     for folder in sorted(p for p in INTEGRATIONS.iterdir() if (p / "pull.py").exists()):
         own = count([folder / name for name in OWN if (folder / name).exists()])
-        sandbox = count(sorted((folder / "sandbox").glob("*.py")))
-        rows.append((folder.name, *own, *sandbox))
+        files = sorted((folder / "sandbox").glob("*.py"))
+        declaration = [p for p in files if p.name == "__init__.py"]
+        generator = [p for p in files if p.name == "generate.py"]
+        rows.append((folder.name, own, count(files), count(declaration)[0],
+                     count(generator)[0]))
     kit = count(sorted((INTEGRATIONS / "kit").glob("*.py")))
-    print("| PMS | integration lines | code | sandbox lines | code |")
-    print("|---|---|---|---|---|")
-    for name, lines, code, s_lines, s_code in rows:
-        print(f"| {name} | {lines} | {code} | {s_lines} | {s_code} |")
-    print(f"| kit (shared) | {kit[0]} | {kit[1]} | | |")
+    print("| PMS | integration lines | code | sandbox lines | code "
+          "| sandbox declaration | generator |")
+    print("|---|---|---|---|---|---|---|")
+    for name, own, sandbox, declaration, generator in rows:
+        print(f"| {name} | {own[0]} | {own[1]} | {sandbox[0]} | {sandbox[1]} "
+              f"| {declaration} | {generator} |")
+    print(f"| kit (shared) | {kit[0]} | {kit[1]} | | | | |")
     return 0
 
 

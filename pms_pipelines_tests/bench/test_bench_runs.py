@@ -115,5 +115,7 @@ def test_loc_counts_each_integration_and_the_kit() -> None:
     names = [r[0].strip() for r in rows]
     assert names == ["buildium", "propertyme", "propertyware", "reapit", "kit (shared)"]
     for row in rows[:-1]:
-        lines, code, sandbox_lines, sandbox_code = (int(v) for v in row[1:])
+        lines, code, sandbox_lines, sandbox_code, declaration, generator = (
+            int(v) for v in row[1:])
         assert 0 < code < lines and 0 < sandbox_code < sandbox_lines
+        assert 0 < declaration < sandbox_lines and 0 < generator < sandbox_lines

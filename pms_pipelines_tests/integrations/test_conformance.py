@@ -162,6 +162,18 @@ def test_incremental_read_returns_only_the_changed_record(generated_provider: Pr
         assert _ids(generated_provider.pull(entity, since=since)) == {changed}, entity
 
 
+def test_churn_changes_what_an_incremental_pull_then_reads(generated_provider: Provider) -> None:
+    """The local stack's churn (make dev): every step changes, adds and removes records,
+    and an incremental pull from just before it finds changes."""
+    entities = generated_provider.integration.entities
+    for entity in entities:
+        generated_provider.pull(entity)
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    counts = generated_provider.sandbox.churn_once()[generated_provider.agency_id]
+    assert counts["changed"] and counts["added"], counts
+    assert any(generated_provider.pull(entity, since=since) for entity in entities)
+
+
 def test_a_future_watermark_returns_nothing(generated_provider: Provider) -> None:
     future = datetime.now(timezone.utc) + timedelta(days=2)
     for entity in generated_provider.integration.entities:

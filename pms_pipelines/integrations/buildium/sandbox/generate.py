@@ -1,58 +1,45 @@
 """Realistic, seeded Buildium data for the sandbox, and the churn that mutates it.
 
-Generated timestamps hang off a fixed anchor (not the wall clock) so the same seed gives
-the same records every run; churn stamps its changes with the real current time, so an
-incremental pull with a recent watermark sees exactly the churned records.
+Names, addresses and times: the kit's fake data (`kit.sandbox_fake`, US locale).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from pms_pipelines.integrations.kit.sandbox_api import Record
+from pms_pipelines.integrations.kit.sandbox_churn import Change, Gone, churn
+from pms_pipelines.integrations.kit.sandbox_fake import ANCHOR, US, Fake
 from pms_pipelines.integrations.kit.sandbox_store import AgencyStore
 
-ANCHOR = datetime(2026, 1, 1, tzinfo=timezone.utc)
-FIRST = ["Ava", "Liam", "Noah", "Emma", "Mia", "Lucas", "Sofia", "Ethan", "Zoe", "Omar",
-         "Priya", "Chen", "Maria", "José", "Aisha", "Owen", "Grace", "Mateo", "Leah", "Ivan"]
-LAST = ["Smith", "Johnson", "Garcia", "Nguyen", "Patel", "Brown", "Miller", "Davis",
-        "Lopez", "Kim", "O'Brien", "Wilson", "Moore", "Clark", "Hughes", "Silva"]
-STREETS = ["Maple Ave", "Oak St", "Pine Rd", "Cedar Ln", "Elm St", "Harbor Blvd",
-           "Sunset Dr", "Lake Shore Dr", "Main St", "River Rd"]
-CITIES = [("Boston", "MA", "021"), ("Austin", "TX", "787"), ("Denver", "CO", "802"),
-          ("Seattle", "WA", "981"), ("Atlanta", "GA", "303"), ("Chicago", "IL", "606")]
 BEDROOMS = ["Studio", "OneBed", "TwoBed", "TwoBed", "ThreeBed", "FourBed", "NotSet"]
 CYCLES = ["Monthly"] * 8 + ["Weekly", "Every2Weeks"]
 
 
-def _phones(rng: random.Random) -> list[dict[str, Any]]:
-    kinds = rng.sample(["Cell", "Home", "Office", "Fax"], rng.randint(0, 2))
-    return [{"Number": f"({rng.randint(201, 989)}) 555-{rng.randint(1000, 9999)}", "Type": k}
-            for k in kinds]
+def _phones(fake: Fake) -> list[dict[str, Any]]:
+    kinds = fake.rng.sample(["Cell", "Home", "Office", "Fax"], fake.rng.randint(0, 2))
+    return [{"Number": fake.phone(kind == "Cell"), "Type": kind} for kind in kinds]
 
 
-def _person(rng: random.Random) -> dict[str, Any]:
-    first, last = rng.choice(FIRST), rng.choice(LAST)
-    return {"FirstName": first, "LastName": last, "PhoneNumbers": _phones(rng),
-            "Email": f"{first}.{last}{rng.randint(1, 999)}@example.com".lower()}
+def _person(fake: Fake) -> dict[str, Any]:
+    first, last = fake.name()
+    return {"FirstName": first, "LastName": last, "PhoneNumbers": _phones(fake),
+            "Email": fake.email(first, last)}
 
 
-def _address(rng: random.Random, line2: str | None = None) -> dict[str, Any]:
-    city, state, zip3 = rng.choice(CITIES)
-    return {"AddressLine1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
-            "AddressLine2": line2, "AddressLine3": None, "City": city, "State": state,
-            "PostalCode": f"{zip3}{rng.randint(10, 99)}", "Country": "UnitedStates"}
-
-
-def _past(rng: random.Random, max_days: int = 400) -> datetime:
-    return ANCHOR - timedelta(days=rng.randint(1, max_days), seconds=rng.randint(0, 86399))
+def _address(fake: Fake, line2: str | None = None) -> dict[str, Any]:
+    place = fake.place()
+    return {"AddressLine1": f"{fake.rng.randint(1, 9999)} {fake.street()}",
+            "AddressLine2": line2, "AddressLine3": None, "City": place.town,
+            "State": place.region, "PostalCode": place.postcode, "Country": "UnitedStates"}
 
 
 def generate_agency(store: AgencyStore, units: int, rng: random.Random) -> AgencyStore:
     """Rentals of 1–12 units until `units` units exist, their owners, leases and tenants."""
     store.next_id = rng.randint(100, 900) * 10_000  # distinct id ranges per agency
+    fake = Fake(rng, US)
     rentals: list[Record] = []
     while sum(r["NumberUnits"] for r in rentals) < units:
         kind = rng.choice(["SingleFamily", "CondoTownhome", "MultiFamily", "MultiFamily",
@@ -61,37 +48,38 @@ def generate_agency(store: AgencyStore, units: int, rng: random.Random) -> Agenc
                  "MultiFamily": rng.randint(4, 12), "Office": rng.randint(1, 3)}[kind]
         count = min(count, units - sum(r["NumberUnits"] for r in rentals))
         rid = store.new_id()
-        rental = {"Id": rid, "Name": f"{rng.choice(STREETS)} {rid % 1000}",
+        rental = {"Id": rid, "Name": f"{fake.street()} {rid % 1000}",
                   "StructureDescription": None, "NumberUnits": count,
                   "IsActive": rng.random() > 0.03, "OperatingBankAccountId": 1,
-                  "Reserve": 0.0, "Address": _address(rng), "YearBuilt": rng.randint(1920, 2022),
+                  "Reserve": 0.0, "Address": _address(fake),
+                  "YearBuilt": rng.randint(1920, 2022),
                   "RentalType": "Commercial" if kind == "Office" else "Residential",
                   "RentalSubType": kind, "RentalManager": None}
-        rentals.append(store.put("rentals", rental, _past(rng)))
+        rentals.append(store.put("rentals", rental, fake.past()))
         for n in range(count):
             _add_unit(store, rng, rental, f"{n + 1}" if count > 1 else None)
     for start in range(0, len(rentals), 3):
         owned = [r["Id"] for r in rentals[start:start + 3]]
         company = rng.random() < 0.2
-        person = _person(rng)
+        person = _person(fake)
         owner = {"Id": store.new_id(), "IsCompany": company, "IsActive": True,
                  "FirstName": None if company else person["FirstName"],
                  "LastName": None if company else person["LastName"],
                  "CompanyName": f"{person['LastName']} Holdings LLC" if company else None,
                  "PhoneNumbers": person["PhoneNumbers"], "Email": person["Email"],
-                 "AlternateEmail": None, "Comment": None, "Address": _address(rng),
+                 "AlternateEmail": None, "Comment": None, "Address": _address(fake),
                  "ManagementAgreementStartDate": "2020-01-01",
                  "ManagementAgreementEndDate": None, "PropertyIds": owned,
                  "TaxInformation": None}
-        store.put("owners", owner, _past(rng))
+        store.put("owners", owner, fake.past())
     for unit in list(store.records["units"].values()):
         roll = rng.random()
         if roll < 0.85:
-            add_lease(store, rng, unit, "Active", _past(rng))
+            add_lease(store, rng, unit, "Active", fake.past())
         elif roll < 0.9:
-            add_lease(store, rng, unit, "Future", _past(rng))
+            add_lease(store, rng, unit, "Future", fake.past())
         if rng.random() < 0.15:
-            add_lease(store, rng, unit, "Past", _past(rng))
+            add_lease(store, rng, unit, "Past", fake.past())
     return store
 
 
@@ -103,13 +91,13 @@ def _add_unit(store: AgencyStore, rng: random.Random, rental: Record, number: st
             "MarketRent": float(rng.randrange(900, 4000, 25)), "Address": address,
             "UnitBedrooms": rng.choice(BEDROOMS), "UnitBathrooms": "OneBath",
             "UnitSize": rng.randint(350, 2400), "IsUnitListed": False, "IsUnitOccupied": True}
-    return store.put("units", unit, at or _past(rng))
+    return store.put("units", unit, at or Fake(rng, US).past())
 
 
 def add_lease(store: AgencyStore, rng: random.Random, unit: Record, status: str,
               at: datetime) -> Record:
     """A lease with its tenants (1–2) and one rent schedule, consistent with `status`."""
-    today = ANCHOR.date()
+    today, fake = ANCHOR.date(), Fake(rng, US)
     lease_type = rng.choice(["Fixed", "Fixed", "FixedWithRollover", "AtWill"])
     if status == "Active":
         # Only rolling leases outlive their first year while still active.
@@ -123,10 +111,9 @@ def add_lease(store: AgencyStore, rng: random.Random, unit: Record, status: str,
         end = start + timedelta(days=364)
     tenants = []
     for _ in range(rng.randint(1, 2)):
-        tenant = {"Id": store.new_id(), **_person(rng), "AlternateEmail": None,
+        tenant = {"Id": store.new_id(), **_person(fake), "AlternateEmail": None,
                   "CreatedDateTime": f"{start.isoformat()}T09:00:00Z", "EmergencyContact": None,
-                  "DateOfBirth": date(rng.randint(1950, 2004), rng.randint(1, 12),
-                                      rng.randint(1, 28)).isoformat(),
+                  "DateOfBirth": fake.birth_date(),
                   "SMSOptInStatus": "NotSet", "Address": unit["Address"], "AlternateAddress": None,
                   "MailingPreference": "PrimaryAddress", "Leases": None, "Comment": None,
                   "TaxId": None}
@@ -169,32 +156,13 @@ def add_lease(store: AgencyStore, rng: random.Random, unit: Record, status: str,
 
 
 def churn_once(store: AgencyStore, rng: random.Random, now: datetime) -> dict[str, int]:
-    """Change, add and remove a few records, stamping each change with `now`."""
-    changed = added = removed = 0
-    with store.lock:
-        units = list(store.records["units"].values())
-        for unit in rng.sample(units, max(1, len(units) // 50)) if units else []:
-            unit["MarketRent"] = float(rng.randrange(900, 4000, 25))
-            store.put("units", unit, now)
-            changed += 1
-        rents = list(store.records["rents"].values())
-        for rent in rng.sample(rents, max(1, len(rents) // 50)) if rents else []:
-            rent["TotalAmount"] = round(rent["TotalAmount"] * rng.uniform(1.01, 1.06), 2)
-            store.put("rents", rent, now)
-            changed += 1
-        tenants = list(store.records["tenants"].values())
-        for tenant in rng.sample(tenants, min(2, len(tenants))):
-            tenant["PhoneNumbers"] = _phones(rng)
-            store.put("tenants", tenant, now)
-            changed += 1
-        if units:
-            add_lease(store, rng, rng.choice(units), "Future", now)
-            added += 1
-        past = [le for le in store.records["leases"].values() if le["LeaseStatus"] == "Past"]
-        if past:
-            gone = rng.choice(past)
-            store.remove("leases", gone["Id"])
-            for rent in [r for r in rents if r["LeaseId"] == gone["Id"]]:
-                store.remove("rents", rent["Id"])
-            removed += 1
-    return {"changed": changed, "added": added, "removed": removed}
+    """Rents and market rents change, tenants' phones, a future lease arrives and a past
+    one is deleted (with its rents)."""
+    return churn(store, rng, now, [
+        Change("units", lambda u, r: u.update(MarketRent=float(r.randrange(900, 4000, 25)))),
+        Change("rents", lambda t, r: t.update(
+            TotalAmount=round(t["TotalAmount"] * r.uniform(1.01, 1.06), 2))),
+        Change("tenants", lambda t, r: t.update(PhoneNumbers=_phones(Fake(r, US))), most=2),
+    ], add=lambda s, r, at: add_lease(s, r, r.choice(list(s.records["units"].values())),
+                                      "Future", at),
+        gone=Gone("leases", lambda le: le["LeaseStatus"] == "Past"))

@@ -27,13 +27,29 @@ from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
 from pms_pipelines.integrations.reapit import client
 from pms_pipelines.integrations.reapit.mapping import is_tenant
-from pms_pipelines.integrations.reapit.sandbox.generate import (
-    archive, churn_once, generate_agency, reapit_time,
-)
+from pms_pipelines.integrations.reapit.sandbox.generate import churn_once, generate_agency
 
 __all__ = ["RATE_LIMIT_PER_S", "RunningSandbox", "start_sandbox"]
 RunningSandbox = DeclaredSandbox
 RATE_LIMIT_PER_S = client.RATE_LIMIT_PER_S
+
+
+def reapit_time(moment: datetime) -> str:
+    """Reapit's UTC stamps carry seven fractional digits: `2019-06-23T12:30:12.0000000Z`."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+def archive(store: Any, collection: str, record_id: str, at: datetime) -> None:
+    """Archive as Reapit does: the record stays, flagged, and its `modified` moves.
+    Landlords cannot be archived; they are deactivated (`active: false`)."""
+    record = store.records[collection][record_id]
+    if collection == "landlords":
+        record["active"] = False
+    else:
+        record["fromArchive"] = True
+        if collection != "tenancies":  # TenancyModel has no archivedOn
+            record["archivedOn"] = reapit_time(at)
+    store.put(collection, record, at)
 
 
 def _stamp(path: str) -> Any:
