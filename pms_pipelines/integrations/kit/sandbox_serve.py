@@ -14,7 +14,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import SplitResult, parse_qs
@@ -213,12 +213,16 @@ class DeclaredSandbox(kit.RunningServer[AgencyStore]):
 def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: tuple[str, ...],
                    host: str = "127.0.0.1", port: int = 0, churn_seconds: float | None = None,
                    rate_limit_per_s: float | None = None, faults: dict | None = None,
-                   seed: int = 7, unique: str | None = None,
+                   seed: int = 7, unique: str | None = None, token_ttl_s: float | None = None,
                    running: type[DeclaredSandbox] = DeclaredSandbox) -> DeclaredSandbox:
     """Serve `api` for `agencies` (each: `agency_id`, its credentials, `units` to generate
     or a `fixture` file, and optionally `variants`, the share of records served varied:
     kit/sandbox_variants.py) in background threads; `.stop()` when done. Each
-    agency's `unique` credential (default: the first) names it alone."""
+    agency's `unique` credential (default: the first) names it alone; access tokens,
+    where the vendor issues them, last `token_ttl_s` (else the declaration's)."""
+    if token_ttl_s is not None:
+        auth: Any = api.auth  # a token-issuing auth: a dataclass with `ttl_s`
+        api = replace(api, auth=replace(auth, ttl_s=token_ttl_s))
     stores = []
     for spec in agencies:
         store = AgencyStore(api, spec["agency_id"], {f: spec[f] for f in credential_fields},

@@ -135,9 +135,10 @@ API = SandboxApi(
 def start_sandbox(agencies: list[dict], *, host: str = "127.0.0.1", port: int = 0,
                   churn_seconds: float | None = None,
                   rate_limit_per_s: float | None = DEFAULT_RATE_LIMIT_PER_S,
-                  faults: dict | None = None, seed: int = 7) -> RunningSandbox:
+                  faults: dict | None = None, seed: int = 7,
+                  token_ttl_s: float | None = None) -> RunningSandbox:
     """Start the sandbox in background threads; call `.stop()` when done."""
     return cast(RunningSandbox, start_declared(
         API, agencies, credential_fields=("client_id", "client_secret", "refresh_token"),
         host=host, port=port, churn_seconds=churn_seconds, rate_limit_per_s=rate_limit_per_s,
-        faults=faults, seed=seed, running=RunningSandbox))
+        faults=faults, seed=seed, token_ttl_s=token_ttl_s, running=RunningSandbox))

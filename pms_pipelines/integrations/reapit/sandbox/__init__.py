@@ -15,7 +15,6 @@ fixture file in Reapit's own format (`"fixture": path`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -142,9 +141,8 @@ def start_sandbox(agencies: list[dict], *, host: str = "127.0.0.1", port: int = 
     for spec in agencies:
         if secrets.setdefault(spec["client_id"], spec["client_secret"]) != spec["client_secret"]:
             raise ValueError(f"client {spec['client_id']} given two secrets")
-    api = replace(API, auth=replace(API.auth, ttl_s=token_ttl_s))
-    return start_declared(api, agencies,
+    return start_declared(API, agencies,
                           credential_fields=("client_id", "client_secret", "customer_id"),
                           unique="customer_id", host=host, port=port,
                           churn_seconds=churn_seconds, rate_limit_per_s=rate_limit_per_s,
-                          faults=faults, seed=seed)
+                          faults=faults, seed=seed, token_ttl_s=token_ttl_s)
