@@ -122,16 +122,17 @@ class DeclaredHandler(kit.SandboxHandler):
                 self.state.tokens)
         except Refused as refused:
             return self._error(refused.status, refused.message)
-        if not self.state.enter(store.agency_id):
-            self.state.leave(store.agency_id)
-            return self._error(429)
+        admitted = self.state.enter(store.agency_id)
         try:
+            if not admitted:  # over the vendor's concurrent requests
+                return self._error(429)
             self._serve(store, rate_key, url)
         finally:
             self.state.leave(store.agency_id)
 
     def _serve(self, store: AgencyStore, rate_key: str, url: SplitResult) -> None:
         api = self.state.api
+        self.delay()
         if self.throttled(rate_key):
             return self._error(429)
         if self.state.roll("p5xx"):

@@ -152,10 +152,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return self._send(400, self.bad_request_body(str(exc)))
         self._send(404, self.not_found_body(path))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def delay(self) -> None:
+        """The `latency_ms` fault: a slow answer (`serve_get` calls it where the request
+        counts as in flight)."""
         latency_ms = self.state.faults["latency_ms"]
         if latency_ms:
             time.sleep(latency_ms / 1000)
+
+    def do_GET(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
         if url.path == "/_sandbox/health":
             return self._send(200, b'{"ok": true}')

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+import requests
 
 from pms_pipelines.canonical import Event
 from pms_pipelines.integrations.kit import PmsApiError, PullRequest
@@ -118,3 +120,21 @@ def test_a_wrong_secret_fails_at_the_token_endpoint(sandbox: RunningSandbox) -> 
 ])
 def test_token_url(base_url: str, expected: str) -> None:
     assert token_url(base_url) == expected
+
+
+def test_more_than_five_requests_in_flight_for_a_customer_get_429() -> None:
+    """Reapit allows 5 concurrent requests per customer (with the rate limit on)."""
+    slow = start_sandbox([{"agency_id": "north", **APP, "customer_id": "NTH", "units": 3}],
+                         rate_limit_per_s=1000, faults={"latency_ms": 300})
+    try:
+        token = requests.post(f"{slow.base_url}/token", data={"grant_type": "client_credentials"},
+                              auth=(APP["client_id"], APP["client_secret"]), timeout=10)
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}",
+                   "reapit-customer": "NTH", "api-version": "2020-01-31"}
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: requests.get(
+                f"{slow.base_url}/properties/", headers=headers, timeout=10).status_code,
+                range(8)))
+        assert sorted(statuses) == [200] * 5 + [429] * 3, statuses
+    finally:
+        slow.stop()
