@@ -21,14 +21,13 @@ basePath /api) and PropertyMe's OpenID discovery document (login.propertyme.com)
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
-from pms_pipelines.integrations.kit.errors import PmsApiError, ReauthorisationRequired
+from pms_pipelines.integrations.kit.auth import OAuthToken
+from pms_pipelines.integrations.kit.refresh_grant import RotatingRefreshGrant
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import OffsetPaging
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
@@ -64,12 +63,6 @@ ARCHIVED_LOTS = Resource("/v1/lots/archived", OffsetPaging("Offset", "Limit", PA
                          since_param="ArchivedSince", since_format=iso_seconds,
                          holds=("property",))
 
-# Refresh tokens this process has rotated: used one → its successor. A caller may hold a
-# stale copy (its save lagged, or a 401 mid-pull needs a new token): follow the chain.
-_ROTATED: dict[tuple[str, str, str], str] = {}
-_ROTATED_LOCK = threading.Lock()
-
-
 REAUTHORISE = (
     "PropertyMe refresh tokens are one-use and it documents no grace period: this one was "
     "used already (for example the answer to an earlier refresh was lost after PropertyMe "
@@ -77,51 +70,6 @@ REAUTHORISE = (
     "(PropertyMe's authorisation-code flow, scope offline_access) and write the new "
     "refresh_token into its credentials reference."
 )
-
-
-class RotatingRefreshToken:
-    """The refresh-token grant of one agency, keeping up with PropertyMe's rotation."""
-
-    def __init__(self, credentials: Mapping[str, str], url: str,
-                 save: Callable[[Mapping[str, str]], None] | None,
-                 agency_id: str = "(unnamed)") -> None:
-        self.client_id = credentials["client_id"]
-        self.client_secret = credentials["client_secret"]
-        self.url, self.save, self.agency_id = url, save, agency_id
-        self.current = self.sent = self._latest(credentials["refresh_token"])
-
-    def _latest(self, token: str) -> str:
-        with _ROTATED_LOCK:
-            while (self.url, self.client_id, token) in _ROTATED:
-                token = _ROTATED[(self.url, self.client_id, token)]
-        return token
-
-    def key(self, _credentials: Mapping[str, str]) -> str:
-        """Names this agency's grant as it stands (its newest refresh token), so a later
-        client of the same agency in this process reuses the access token it holds."""
-        return grant_key(self.url, self.client_id, self.client_secret, self._latest(self.current))
-
-    def form(self, _credentials: Mapping[str, str]) -> dict[str, str]:
-        self.sent = self._latest(self.current)
-        return {"grant_type": "refresh_token", "refresh_token": self.sent,
-                "client_id": self.client_id, "client_secret": self.client_secret}
-
-    def on_token(self, body: Mapping[str, Any]) -> None:
-        new = body.get("refresh_token")
-        if not new or new == self.sent:
-            return
-        with _ROTATED_LOCK:
-            _ROTATED[(self.url, self.client_id, self.sent)] = new
-        self.current = new
-        if self.save is not None:
-            self.save({"refresh_token": new})
-
-    def refused(self, error: PmsApiError) -> Exception | None:
-        """`invalid_grant`: the refresh token is spent; only a new authorisation helps."""
-        if error.status == 400 and error.vendor_code == "invalid_grant":
-            return ReauthorisationRequired(pms="propertyme", agency_id=self.agency_id,
-                                           refused=error, remedy=REAUTHORISE)
-        return None
 
 
 class PropertyMeClient(RestClient):
@@ -134,8 +82,8 @@ class PropertyMeClient(RestClient):
         rate_limit_per_s: float | None = RATE_LIMIT_PER_S, policy: RetryPolicy = RetryPolicy(),
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        grant = RotatingRefreshToken(credentials, token_url(base_url), save_credentials,
-                                     agency_id)
+        grant = RotatingRefreshGrant(credentials, token_url(base_url), save_credentials,
+                                     pms="propertyme", agency_id=agency_id, remedy=REAUTHORISE)
         auth = OAuthToken(token_url=token_url, form=grant.form, on_token=grant.on_token,
                           refused=grant.refused, cache_key=grant.key)
         super().__init__(base_url, auth, credentials, rate_limit_per_s=rate_limit_per_s,

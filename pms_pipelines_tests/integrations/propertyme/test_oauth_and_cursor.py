@@ -12,6 +12,7 @@ import requests
 
 from pms_pipelines.integrations.kit import PmsApiError, ReauthorisationRequired
 from pms_pipelines.integrations.kit.paging import OffsetPaging
+from pms_pipelines.integrations.kit.refresh_grant import RotatingRefreshGrant, forget_rotations
 from pms_pipelines.integrations.propertyme import client as pme_client
 from pms_pipelines.integrations.propertyme.client import (
     PROPERTYME_BASE_URL, PROPERTYME_TOKEN_URL, PropertyMeClient, token_url,
@@ -55,7 +56,7 @@ def test_pulls_save_each_rotation_and_follow_it_after_a_401(sandbox) -> None:
 def test_a_used_refresh_token_fails_clearly_without_secrets(sandbox) -> None:
     running, creds = sandbox
     assert _token(running.base_url, creds, creds["refresh_token"]).status_code == 200
-    pme_client._ROTATED.clear()  # a new process that never saw the rotation
+    forget_rotations()  # a new process that never saw the rotation
     client = PropertyMeClient(running.base_url, creds, policy=FAST, rate_limit_per_s=None,
                               agency_id="a")
     with pytest.raises(ReauthorisationRequired) as raised:
@@ -110,7 +111,8 @@ def test_agencies_of_one_application_keep_their_own_tokens() -> None:
     # One application connects many agencies, each with its own refresh token (the
     # sandbox gives each agency its own client id, so this is checked on the grants).
     app = {"client_id": "c", "client_secret": "s"}
-    grants = [pme_client.RotatingRefreshToken({**app, "refresh_token": r}, "u", None)
+    grants = [RotatingRefreshGrant({**app, "refresh_token": r}, "u", None, pms="propertyme",
+                                   remedy=pme_client.REAUTHORISE)
               for r in ("r1", "r2", "r1")]
     keys = [grant.key({}) for grant in grants]
     assert keys[0] != keys[1] and keys[0] == keys[2]
