@@ -8,6 +8,7 @@ from pms_pipelines.integrations.kit import Integration
 from pms_pipelines.integrations.kit.registry import load_integrations
 
 MODULES: dict[str, str] = {
+    "alto": "pms_pipelines.integrations.alto",
     "buildium": "pms_pipelines.integrations.buildium",
     "propertyme": "pms_pipelines.integrations.propertyme",
     "propertyware": "pms_pipelines.integrations.propertyware",

@@ -60,7 +60,7 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
     assert math.isclose(figures["5"]["ours"],
                         details["5"]["requests"] / details["5"]["seconds"])
     counts = details["6"]["per_entity_per_agency"]
-    assert set(counts) == {"buildium", "propertyme", "propertyware", "reapit"}
+    assert set(counts) == {"alto", "buildium", "propertyme", "propertyware", "reapit"}
     assert figures["6"]["ours"] == max(n for per in counts.values() for v in per.values()
                                        for n in v) >= 1
     assert details["6"]["per_agency_run"]["buildium"] == sum(
@@ -113,7 +113,7 @@ def test_loc_counts_each_integration_and_the_kit() -> None:
     assert proc.returncode == 0, proc.stderr
     rows = [line.split("|")[1:-1] for line in proc.stdout.splitlines()[2:]]
     names = [r[0].strip() for r in rows]
-    assert names == ["buildium", "propertyme", "propertyware", "reapit", "kit (shared)"]
+    assert names == ["alto", "buildium", "propertyme", "propertyware", "reapit", "kit (shared)"]
     for row in rows[:-1]:
         lines, code, sandbox_lines, sandbox_code, declaration, generator = (
             int(v) for v in row[1:])

@@ -43,14 +43,15 @@ def _spec(name: str) -> Spec:
     return spec
 
 
-def _param_problems(where: str, param: Param, documented: dict[str, Any] | None) -> list[str]:
+def _param_problems(spec: Spec, where: str, param: Param,
+                    documented: dict[str, Any] | None) -> list[str]:
     if documented is None:
         return [f"{where}: parameter {param.name!r} is not in the spec"]
-    schema = documented.get("schema") or documented  # OAS 3 / Swagger 2
+    schema = _plain(spec, documented.get("schema") or documented)  # OAS 3 / Swagger 2
     if param.many:
         if schema.get("type") != "array" and documented.get("collectionFormat") != "multi":
             return [f"{where}: {param.name!r} is declared repeatable, the spec has one value"]
-        schema = schema.get("items") or {}
+        schema = _plain(spec, schema.get("items") or {})
     found = []
     if schema.get("type") not in KINDS[param.kind]:
         found.append(f"{where}: {param.name!r} is declared {param.kind}, "
@@ -62,6 +63,14 @@ def _param_problems(where: str, param: Param, documented: dict[str, Any] | None)
         found.append(f"{where}: {param.name!r} choices {sorted(param.choices)} are not all "
                      f"in the spec's {schema['enum']}")
     return found
+
+
+def _plain(spec: Spec, schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema with its `$ref` and single-`allOf` wrappers taken off."""
+    schema = spec.resolve(schema)
+    while len(schema.get("allOf") or []) == 1 and "type" not in schema:
+        schema = spec.resolve(schema["allOf"][0])
+    return schema
 
 
 def declaration_problems(spec: Spec, api: SandboxApi) -> list[str]:
@@ -76,7 +85,7 @@ def declaration_problems(spec: Spec, api: SandboxApi) -> list[str]:
             continue
         documented = {p["name"]: p for p in params if p.get("in") == "query"}
         for name, param in collection.all_params().items():
-            found += _param_problems(where, param, documented.get(name))
+            found += _param_problems(spec, where, param, documented.get(name))
     return found
 
 

@@ -96,6 +96,12 @@ CASES: list[tuple[str, str, str, Any]] = [
     ("reapit", "map_landlord", "/landlords/", lambda: ()),
     ("reapit", "map_tenant", "/contacts/", lambda: ()),
     ("reapit", "map_tenancy", "/tenancies/", lambda: ("GBP",)),
+    ("alto", "map_property", "/inventory/items",
+     lambda: (_first("alto", "/inventory/items"),)),
+    ("alto", "map_landlord", "/contacts/all", lambda: ()),
+    ("alto", "map_tenant", "/contacts/all", lambda: ()),
+    ("alto", "map_tenancy", "/tenancies",
+     lambda: ({"items": [{"tenantId": 1, "contactId": 601}]}, TODAY)),
 ]
 OUTCOMES: Counter = Counter()
 
@@ -133,6 +139,7 @@ MONEY_FIELDS = {  # where each tenancy mapping reads an amount
     "propertyme": lambda tenancy: tenancy.update(BondAmount="1,250.00"),
     "propertyware": lambda lease: lease.update(baseRent="1,250.00"),
     "reapit": lambda tenancy: tenancy.update(rent="1,250.00"),
+    "alto": lambda tenancy: tenancy.update(depositRequested="1,250.00"),
 }
 
 

@@ -209,6 +209,47 @@ class PageNumberPaging:
 
 
 @dataclass(frozen=True)
+class CursorPaging:
+    """An opaque cursor: each page names the next in its envelope (`meta.nextToken`), the
+    request passes it back (`next-token`); no cursor, or an empty page, is the end. A
+    cursor served twice in a row would loop: the read stops there with `EndlessPaging`,
+    as it does past `max_pages`."""
+
+    token_param: str
+    size_param: str
+    page_size: int
+    records_path: tuple[str, ...] = ("items",)
+    next_path: tuple[str, ...] = ("meta", "nextToken")
+    total_path: tuple[str, ...] | None = None
+    max_pages: int = MAX_PAGES
+
+    def sized(self, page_size: int) -> CursorPaging:
+        return replace(self, page_size=max(1, min(page_size, self.page_size)))
+
+    def pages(self, fetch: Fetch, params: Params) -> Iterator[tuple[list[Record], int | None]]:
+        token: str | None = None
+        pages = seen = 0
+        while True:
+            cursor = [(self.token_param, token)] if token else []
+            body, _ = fetch([*params, (self.size_param, self.page_size), *cursor])
+            page = records_at(body, self.records_path)
+            pages, seen = pages + 1, seen + len(page)
+            yield page, _int(_at(body, self.total_path)) if self.total_path else None
+            following = _at(body, self.next_path)
+            if not page or not isinstance(following, str) or not following:
+                return
+            if following == token or pages >= self.max_pages:
+                raise EndlessPaging(pages, seen)
+            token = following
+
+
+def _at(body: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
+
+
+@dataclass(frozen=True)
 class Unpaged:
     """One request returns the whole collection."""
 

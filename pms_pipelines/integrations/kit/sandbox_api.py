@@ -90,7 +90,10 @@ class Paging(Protocol):
 
 @dataclass(frozen=True)
 class WholeList:
-    """No paging: the whole result in one answer."""
+    """No paging: the whole result in one answer, a bare list or in the vendor's
+    `envelope` (`{"totalCount": …, "items": […]}`)."""
+
+    envelope: Callable[[list[Record]], Any] | None = None
 
     def params(self) -> tuple[Param, ...]:
         return ()
@@ -98,7 +101,8 @@ class WholeList:
     def page(self, records: list[Record], values: Mapping[str, Any],
              serve: Callable[[Record], Record], path: str, query: Query
              ) -> tuple[Any, dict[str, str]]:
-        return [serve(r) for r in records], {}
+        served_records = [serve(r) for r in records]
+        return (self.envelope(served_records) if self.envelope else served_records), {}
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,8 @@ class Collection:
     order: Callable[[list[Record], Mapping[str, Any]], None] | None = None
     # The time a record (from a fixture) says it was saved, if it says.
     stamped_at: Callable[[Record], datetime | None] = lambda record: None
-    # A path parameter naming one record by `id_field` (`/v1/leases/{lease_id}`): the
-    # route answers that record alone.
+    # A path parameter naming one record by `id_field` (`/v1/leases/{lease_id}`, or
+    # `/tenancies/{tenancy_id}/tenantIds`): the route answers that record alone.
     item: str | None = None
     # A check of the request as a whole (a date range too long), raising `Refused`.
     check: Callable[[Mapping[str, Any]], None] | None = None
@@ -222,9 +226,12 @@ class SandboxApi:
                 return collection, None
         for collection in self.collections:
             if collection.item is not None:
-                head, _, _ = collection.path.partition("{")
-                if rest.startswith(head) and rest[len(head):] and "/" not in rest[len(head):]:
-                    return collection, rest[len(head):]
+                head, _, tail = collection.path.partition("{")
+                tail = tail.partition("}")[2]  # what follows the id: `/tenantIds`
+                middle = rest[len(head):len(rest) - len(tail)]
+                if (rest.startswith(head) and rest.endswith(tail) and middle
+                        and "/" not in middle):
+                    return collection, middle
         return None
 
     def message(self, status: int) -> str:

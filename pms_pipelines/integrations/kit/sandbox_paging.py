@@ -3,11 +3,12 @@ all is `sandbox_api.WholeList`)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pms_pipelines.integrations.kit.sandbox_api import Param, Query, Record
+from pms_pipelines.integrations.kit.sandbox_api import Param, Query, Record, Refused
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,44 @@ class PageNumbers:
         chosen = records[(number - 1) * size:number * size]
         return self.envelope(PageOf([serve(r) for r in chosen], number, size, len(records),
                                     path, query)), {}
+
+
+@dataclass(frozen=True)
+class CursorPages:
+    """An opaque cursor (`token`) naming where the next page starts, `size` records a page
+    (1..`maximum`), the page and the next cursor (None at the end) in the vendor's
+    `envelope(records, next_token)`. A cursor the sandbox did not issue is refused."""
+
+    token: str
+    size: str
+    default: int
+    maximum: int
+    envelope: Callable[[list[Record], str | None], Any]
+
+    def params(self) -> tuple[Param, ...]:
+        return (Param(self.token), Param(self.size, "int", minimum=1, maximum=self.maximum))
+
+    def page(self, records: list[Record], values: Mapping[str, Any],
+             serve: Callable[[Record], Record], path: str, query: Query
+             ) -> tuple[Any, dict[str, str]]:
+        start = _offset(values.get(self.token), self.token)
+        size = values.get(self.size) or self.default
+        chosen = records[start:start + size]
+        following = _cursor(start + size) if start + size < len(records) else None
+        return self.envelope([serve(r) for r in chosen], following), {}
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _offset(token: str | None, name: str) -> int:
+    if token is None:
+        return 0
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if kind == "offset" and offset.isdigit():
+            return int(offset)
+    except ValueError:
+        pass
+    raise Refused(400, f"{name} is not a cursor this API issued", name)
