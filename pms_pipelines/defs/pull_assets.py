@@ -79,7 +79,8 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
                 try:
                     # Per entity: an earlier pull may have rotated a refresh token.
                     credentials = resolve_credentials(
-                        agency.credentials_ref, integration.credential_fields
+                        agency.credentials_ref, integration.credential_fields,
+                        integration.optional_fields,
                     )
                     report = pull_and_publish(
                         integration,

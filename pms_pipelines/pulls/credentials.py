@@ -25,17 +25,20 @@ class CredentialsError(RuntimeError):
     pass
 
 
-def resolve_credentials(reference: str, fields: tuple[str, ...]) -> Mapping[str, str]:
+def resolve_credentials(reference: str, fields: tuple[str, ...],
+                        optional: tuple[str, ...] = ()) -> Mapping[str, str]:
+    """The agency's `fields` (each required) and those of `optional` it has (per-agency
+    settings kept with its credentials)."""
     scheme, target = _split(reference)
     if scheme == "env":
-        values = {f: os.environ.get(f"{target}_{f.upper()}") for f in fields}
+        found = {f: os.environ.get(f"{target}_{f.upper()}") for f in (*fields, *optional)}
     else:
         document = _read_document(scheme, target)
-        values = {f: document.get(f) for f in fields}
-    missing = [f for f, v in values.items() if not v]
+        found = {f: document.get(f) for f in (*fields, *optional)}
+    missing = [f for f in fields if not found[f]]
     if missing:
         raise CredentialsError(f"credentials {reference!r} lack {', '.join(missing)}")
-    return values  # type: ignore[return-value]
+    return {f: str(v) for f, v in found.items() if v}
 
 
 def save_credentials(reference: str, updates: Mapping[str, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import stat
 
 import pytest
@@ -57,3 +58,13 @@ def test_bad_references_are_refused(tmp_path) -> None:
             resolve_credentials(reference, FIELDS)
     with pytest.raises(CredentialsError, match="does not exist"):
         resolve_credentials(f"file:{tmp_path / 'missing.json'}", FIELDS)
+
+
+def test_optional_fields_come_when_the_agency_has_them(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "alto.json"
+    path.write_text(json.dumps({"client_id": "id-1", "refresh_token": "tok-1",
+                                "rate_limit_per_s": 2}))
+    reference = f"file:{path}"
+    assert resolve_credentials(reference, FIELDS, ("rate_limit_per_s", "other")) == {
+        "client_id": "id-1", "refresh_token": "tok-1", "rate_limit_per_s": "2"}
+    assert "rate_limit_per_s" not in resolve_credentials(reference, FIELDS)

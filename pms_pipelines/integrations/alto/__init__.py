@@ -11,6 +11,7 @@ INTEGRATION = Integration(
     entities=("property", "landlord", "tenant", "tenancy"),
     # One application (client id/secret) serves many agencies; the AgencyRef picks one.
     credential_fields=("client_id", "client_secret", "agency_ref"),
+    optional_fields=("rate_limit_per_s",),  # Alto publishes no limit: set it per agency
     default_base_url=ALTO_BASE_URL,
     pull=pull,
     sandbox_module="pms_pipelines.integrations.alto.sandbox",

@@ -15,8 +15,9 @@ From the vendor spec (`alto-openapi.json`, OpenAPI 3.0.4) and the guides beside 
 - deletes: archived properties (`archived`) and contacts (`active`) are asked for
   explicitly on an incremental pull; tenancies have no archive flag: a full pull's
   snapshot diff catches a deleted one;
-- rate limit: none published; 4 requests/s per application by default, and a 429 (with or
-  without `Retry-After`) is retried by the kit's one policy;
+- rate limit: none published; 5 requests/s per application by default, or the agency's
+  own `rate_limit_per_s` setting (kept with its credentials), and a 429 (with or without
+  `Retry-After`) is retried by the kit's one policy;
 - errors: `ProblemDetails` (`title`, `detail`, `status`) and the Contacts family's
   `ErrorsResponse` (`errors[]` of `code`/`message`).
 """
@@ -35,7 +36,7 @@ from pms_pipelines.integrations.kit.rest import Resource, RestClient
 from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
 
 ALTO_BASE_URL = "https://api.alto.zoopla.co.uk"
-RATE_LIMIT_PER_S = 4.0  # none published: conservative
+RATE_LIMIT_PER_S = 5.0  # none published: conservative; an agency's `rate_limit_per_s` wins
 IDS_PER_REQUEST = 50
 ID = positive_int(2**31)  # tenancy ids are int32 in paths
 
@@ -72,6 +73,21 @@ LIVE_FILTER: dict[str, tuple[str, str, str]] = {
 }
 
 
+def agency_rate(credentials: Mapping[str, str], default: float | None) -> float | None:
+    """The agency's `rate_limit_per_s` setting if it has one, else `default`."""
+    setting = credentials.get("rate_limit_per_s")
+    if setting is None:
+        return default
+    try:
+        rate = float(setting)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise ValueError(f"rate_limit_per_s must be a number of requests per second in "
+                         f"(0, 1000], not {setting!r}")
+    return rate
+
+
 def token_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/token"
 
@@ -96,7 +112,8 @@ class AltoClient(RestClient):
     ) -> None:
         super().__init__(
             base_url.rstrip("/"), alto_auth(base_url), credentials,
-            rate_limit_per_s=rate_limit_per_s, rate_key=credentials["client_id"],
+            rate_limit_per_s=agency_rate(credentials, rate_limit_per_s),
+            rate_key=credentials["client_id"],
             policy=policy, progress=progress, error_schemas=ERRORS, page_size=page_size,
         )
 

@@ -71,3 +71,6 @@ class Integration:
     deletes: Literal["signalled", "snapshot"] = "snapshot"
     fixtures: Path | None = None  # holds agency_fixture.json and golden.json
     spec_file: str | None = None  # the vendor's published spec, in shared/pms_specs/
+    # Per-agency settings kept beside its credentials, passed to `pull` in
+    # `req.credentials` when the agency's document has them (Alto's `rate_limit_per_s`).
+    optional_fields: tuple[str, ...] = ()

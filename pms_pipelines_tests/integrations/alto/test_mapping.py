@@ -120,3 +120,13 @@ def test_a_tenancy_without_a_property_or_a_tenant_list_is_rejected() -> None:
     with pytest.raises(MappingError, match="no list"):
         map_tenancy(TENANCY, {"items": "601"}, TODAY)
     assert map_tenancy(TENANCY, {}, TODAY).tenant_ids == ()
+
+
+def test_an_agency_may_set_its_own_rate_limit() -> None:
+    from pms_pipelines.integrations.alto.client import RATE_LIMIT_PER_S, agency_rate
+
+    assert agency_rate({}, RATE_LIMIT_PER_S) == RATE_LIMIT_PER_S
+    assert agency_rate({"rate_limit_per_s": "2.5"}, RATE_LIMIT_PER_S) == 2.5
+    for bad in ("0", "-1", "fast", "1e9"):
+        with pytest.raises(ValueError, match="rate_limit_per_s"):
+            agency_rate({"rate_limit_per_s": bad}, RATE_LIMIT_PER_S)

@@ -6,7 +6,7 @@ lettings inventory), /inventory/items (full items by id), /contacts/all (by pers
 /tenancies and /tenancies/{id}/tenantIds, each with the agency's `AgencyRef` header
 (403 without it), cursor paging (`next-token`/`max-results`, `meta.nextToken`),
 `modified-from`/`modified-to`, `archived` and `active` filters, and `ProblemDetails`
-errors. Alto publishes no rate limit: the sandbox allows 4 requests/s per application, as
+errors. Alto publishes no rate limit: the sandbox allows 5 requests/s per application, as
 the client assumes. Data: generated UK lettings (seeded, `"units": N`) or a fixture file
 in Alto's own response format (`"fixture": path`).
 """
