@@ -142,11 +142,14 @@ def _start_sandboxes(
     credentials_dir.mkdir(parents=True, exist_ok=True)
     credentials_dir.chmod(0o700)
     for name, integration in REGISTRY.items():
+        module = importlib.import_module(integration.sandbox_module)
         sandbox_agencies = []
         for agency_id in agency_ids:
             # Fresh random credentials each run: nothing secret-looking lives in the repo.
-            # A file reference, because some providers rotate refresh tokens.
+            # A file reference, because some providers rotate refresh tokens. Settings
+            # the sandbox suggests for its agencies go beside them (Alto's rate limit).
             creds = {f: secrets.token_hex(16) for f in integration.credential_fields}
+            creds.update(getattr(module, "AGENCY_SETTINGS", {}))
             path = credentials_dir / f"{name}-{agency_id}.json"
             path.write_text(json.dumps(creds))
             path.chmod(0o600)
@@ -158,7 +161,6 @@ def _start_sandboxes(
                     credentials_ref=f"file:{path}",
                 )
                 conn.commit()
-        module = importlib.import_module(integration.sandbox_module)
         sandbox = module.start_sandbox(sandbox_agencies, churn_seconds=churn_seconds)
         stack.stoppers.append(sandbox.stop)
         stack.sandboxes[name] = sandbox

@@ -6,9 +6,10 @@ lettings inventory), /inventory/items (full items by id), /contacts/all (by pers
 /tenancies and /tenancies/{id}/tenantIds, each with the agency's `AgencyRef` header
 (403 without it), cursor paging (`next-token`/`max-results`, `meta.nextToken`),
 `modified-from`/`modified-to`, `archived` and `active` filters, and `ProblemDetails`
-errors. Alto publishes no rate limit: the sandbox allows 5 requests/s per application, as
-the client assumes. Data: generated UK lettings (seeded, `"units": N`) or a fixture file
-in Alto's own response format (`"fixture": path`).
+errors. Alto publishes no rate limit: the sandbox allows 20 requests/s per application,
+and its agencies in the local stack say so (`AGENCY_SETTINGS`: the client assumes 5
+unless an agency sets its own). Data: generated UK lettings (seeded, `"units": N`) or a
+fixture file in Alto's own response format (`"fixture": path`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from pms_pipelines.integrations.kit.sandbox_paging import CursorPages
 from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
 
-__all__ = ["RunningSandbox", "start_sandbox"]
+__all__ = ["AGENCY_SETTINGS", "RunningSandbox", "start_sandbox"]
 RunningSandbox = DeclaredSandbox
+RATE_LIMIT_PER_S = 20.0
+AGENCY_SETTINGS = {"rate_limit_per_s": str(RATE_LIMIT_PER_S)}  # for the local stack
 ROW = ("branchId", "archived", "address", "managementType", "maintenanceType",
        "instructionDate")
 
@@ -119,13 +122,13 @@ API = SandboxApi(
         "tenant": ("contacts", lambda r: r["isActive"] and "Tenant" in r["contactType"]["persona"]),
         "tenancy": ("tenancies", lambda r: True)},
     remove=_remove, generate=generate_agency, churn=churn_once,
-    rate_limit_per_s=client.RATE_LIMIT_PER_S,
+    rate_limit_per_s=RATE_LIMIT_PER_S,
 )
 
 
 def start_sandbox(agencies: list[dict], *, host: str = "127.0.0.1", port: int = 0,
                   churn_seconds: float | None = None,
-                  rate_limit_per_s: float | None = client.RATE_LIMIT_PER_S,
+                  rate_limit_per_s: float | None = RATE_LIMIT_PER_S,
                   faults: dict | None = None, seed: int = 7,
                   token_ttl_s: float | None = None) -> DeclaredSandbox:
     """Start the sandbox in background threads; call `.stop()` when done. One application
