@@ -25,7 +25,6 @@ From the vendor spec (`alto-openapi.json`, OpenAPI 3.0.4) and the guides beside 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
@@ -48,29 +47,20 @@ def _cursor(size: int) -> CursorPaging:
     return CursorPaging("next-token", "max-results", size)
 
 
-def _since(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # Lettings properties changed since; each row names an inventory item read in full below.
 INVENTORY = Resource("/inventory/filter", _cursor(250), since_param="modified-from",
-                     since_format=_since, params=(("recordType", "Rent"),),
-                     holds=("property",))
+                     params=(("recordType", "Rent"),), holds=("property",),
+                     live_filter=("archived", "false", "true"))
 INVENTORY_ITEMS = Resource("/inventory/items", Unpaged(records_path=("items",)))
+DEACTIVATED = ("active", "true", "false")
 LANDLORDS = Resource("/contacts/all", _cursor(250), since_param="modified-from",
-                     since_format=_since, params=(("persona", "Landlord"),),
-                     holds=("landlord",))
+                     params=(("persona", "Landlord"),), holds=("landlord",),
+                     live_filter=DEACTIVATED)
 TENANTS = Resource("/contacts/all", _cursor(250), since_param="modified-from",
-                   since_format=_since, params=(("persona", "Tenant"),), holds=("tenant",))
+                   params=(("persona", "Tenant"),), holds=("tenant",), live_filter=DEACTIVATED)
 TENANCIES = Resource("/tenancies", _cursor(100), since_param="modified-from",
-                     since_format=_since, holds=("tenancy",))
+                     holds=("tenancy",))
 TENANT_IDS = Resource("/tenancies/{tenancy_id}/tenantIds")
-
-# The filter that tells live records from gone ones, by collection path.
-LIVE_FILTER: dict[str, tuple[str, str, str]] = {
-    "/inventory/filter": ("archived", "false", "true"),
-    "/contacts/all": ("active", "true", "false"),
-}
 
 
 def agency_rate(credentials: Mapping[str, str], default: float | None) -> float | None:
@@ -116,20 +106,6 @@ class AltoClient(RestClient):
             rate_key=credentials["client_id"],
             policy=policy, progress=progress, error_schemas=ERRORS, page_size=page_size,
         )
-
-    def changed(self, resource: Resource, since: datetime | None
-                ) -> Iterator[tuple[dict[str, Any], bool]]:
-        """(record, gone) pairs: a full read sees live records only; an incremental one also
-        sees what was archived since, asked for explicitly."""
-        filtered = LIVE_FILTER.get(resource.path)
-        if filtered is None:
-            yield from ((record, False) for record in self.records(resource, since=since))
-            return
-        name, live, archived = filtered
-        for gone in (False, True) if since is not None else (False,):
-            for record in self.records(resource, since=since,
-                                       params=[(name, archived if gone else live)]):
-                yield record, gone
 
     def inventory_items(self, ids: Iterable[Any]) -> Iterator[dict[str, Any]]:
         """The full inventory items of these ids."""

@@ -49,6 +49,9 @@ class Resource:
     params: tuple[tuple[str, Any], ...] = ()
     # The canonical entities its records are (kit/ledger.py); empty for a look-up only.
     holds: tuple[str, ...] = ()
+    # The vendor's archive flag: (parameter, value for live records, value for gone
+    # ones), always sent, never left to the vendor's default (`RestClient.changed`).
+    live_filter: tuple[str, str, str] | None = None
 
 
 class RestClient:
@@ -125,6 +128,24 @@ class RestClient:
         except (EndlessPaging, UnexpectedBody) as error:
             raise PmsApiError(method="GET", path=path, status=200, message=str(error),
                               attempts=1) from None
+
+    @staticmethod
+    def live(resource: Resource, gone: bool = False) -> Params:
+        """The query naming live records of `resource` (or, with `gone`, archived or
+        deactivated ones); none where the vendor has no archive flag."""
+        if resource.live_filter is None:
+            return []
+        name, live, archived = resource.live_filter
+        return [(name, archived if gone else live)]
+
+    def changed(self, resource: Resource, since: datetime | None
+                ) -> Iterator[tuple[Record, bool]]:
+        """(record, gone) pairs: a full read sees live records only; an incremental one of
+        a resource with an archive flag also sees what was archived since."""
+        flagged = since is not None and resource.live_filter is not None
+        for gone in (False, True) if flagged else (False,):
+            for record in self.records(resource, since=since, params=self.live(resource, gone)):
+                yield record, gone
 
     def by_ids(
         self, resource: Resource, name: str, ids: Iterable[Any], per_request: int, *,

@@ -237,6 +237,12 @@ def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: 
     first = unique or credential_fields[0]
     if len({s.credentials[first] for s in stores}) != len(stores):
         raise ValueError(f"each agency needs its own {first}")
+    if unique is not None:  # one application serves several agencies, with one secret
+        shared: dict[str, dict[str, str]] = {}
+        for store in stores:
+            app = {f: v for f, v in store.credentials.items() if f != unique}
+            if shared.setdefault(app[credential_fields[0]], app) != app:
+                raise ValueError(f"client {app[credential_fields[0]]} given two secrets")
     handler = type(f"{api.name.title()}Handler", (DeclaredHandler,), {
         "server_version": f"{api.name.title()}Sandbox/2", "content_type": api.content_type,
         "log": logging.getLogger(f"pms_pipelines.sandbox.{api.name}")})

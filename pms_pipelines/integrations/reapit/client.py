@@ -53,20 +53,17 @@ def _before(seconds: int) -> Callable[[datetime], str]:
     return lambda moment: iso_seconds(moment - timedelta(seconds=seconds))
 
 
-PROPERTIES = Resource("/properties/", PAGING, since_param="modifiedFrom", holds=("property",))
-LANDLORDS = Resource("/landlords/", PAGING, since_param="modifiedFrom", holds=("landlord",))
-CONTACTS = Resource("/contacts/", PAGING, since_param="modifiedFrom",
-                    params=(("embed", "relationships"),), holds=("tenant",))
-TENANCIES = Resource("/tenancies/", PAGING, since_param="modifiedFrom",
-                     since_format=_before(1), holds=("tenancy",))
-
 # The filter that tells live records from gone ones (archived; landlords: deactivated).
-LIVE_FILTER: dict[str, tuple[str, str, str]] = {
-    "/properties/": ("fromArchive", "false", "true"),
-    "/contacts/": ("fromArchive", "false", "true"),
-    "/tenancies/": ("fromArchive", "false", "true"),
-    "/landlords/": ("active", "true", "false"),
-}
+ARCHIVED = ("fromArchive", "false", "true")
+PROPERTIES = Resource("/properties/", PAGING, since_param="modifiedFrom", holds=("property",),
+                      live_filter=ARCHIVED)
+LANDLORDS = Resource("/landlords/", PAGING, since_param="modifiedFrom", holds=("landlord",),
+                     live_filter=("active", "true", "false"))
+CONTACTS = Resource("/contacts/", PAGING, since_param="modifiedFrom",
+                    params=(("embed", "relationships"),), holds=("tenant",),
+                    live_filter=ARCHIVED)
+TENANCIES = Resource("/tenancies/", PAGING, since_param="modifiedFrom",
+                     since_format=_before(1), holds=("tenancy",), live_filter=ARCHIVED)
 
 
 def reapit_auth(base_url: str) -> OAuthToken:
@@ -97,23 +94,8 @@ class ReapitClient(RestClient):
             error_schemas=ERRORS, page_size=page_size,
         )
 
-    @staticmethod
-    def _live(resource: Resource, gone: bool) -> tuple[str, str]:
-        """The filter for live records of `resource` (or, with `gone`, archived or
-        deactivated ones), asked for explicitly: never left to a default."""
-        name, live, archived = LIVE_FILTER[resource.path]
-        return name, archived if gone else live
-
-    def changed(self, resource: Resource, since: datetime | None) -> Iterator[tuple[dict, bool]]:
-        """(record, gone) pairs: a full read sees live records only; an incremental one also
-        sees what was archived since."""
-        for gone in (False, True) if since is not None else (False,):
-            for record in self.records(resource, since=since,
-                                       params=[self._live(resource, gone)]):
-                yield record, gone
-
     def with_ids(self, resource: Resource, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
         """Live and archived records with these ids, `IDS_PER_REQUEST` at a time."""
         for gone in (False, True):
             yield from self.by_ids(resource, "id", ids, IDS_PER_REQUEST,
-                                      params=[self._live(resource, gone)])
+                                      params=self.live(resource, gone))
