@@ -19,6 +19,12 @@ def environment() -> str:
     return env
 
 
+def pms_base_url(pms: str, default: str) -> str:
+    """Where a PMS is reached: the vendor's URL unless `PMS_<NAME>_BASE_URL` says
+    otherwise (the local stack points it at the sandbox)."""
+    return os.environ.get(f"PMS_{pms.upper()}_BASE_URL", default)
+
+
 @dataclass(frozen=True)
 class Schedules:
     """Cadences, tuned per environment: locally fast enough to watch, in AWS cheap."""

@@ -7,7 +7,8 @@ response schema) is a place where our sandbox, and so our client, may be wrong a
 vendor: the run fails on it. Three things are counted apart, not failed:
 - exchanges of a test marked `off_spec(reason)`, which breaks the spec on purpose (a
   drifting client must get the vendor's 4xx);
-- token endpoints (the vendors' specs leave their auth servers out), and
+- token endpoints and webhook signing keys (the vendors' specs leave their auth servers
+  out; Reapit documents its signing-key route in its webhooks guide only), and
 - the statuses every vendor's guides document but its spec may not (401, 403, 429, 5xx:
   auth, rate limits, faults the sandbox injects on purpose). An error answer's body is
   not judged by the spec either: specs give error schemas carelessly (PropertyMe's 400
@@ -39,7 +40,7 @@ UNDOCUMENTED = re.compile(r"status (\d+) is not a documented response$")
 @dataclass
 class SpecWatch:
     specs: dict[str, Spec]
-    token_paths: dict[str, str | None]
+    guide_paths: dict[str, tuple[str, ...]]  # per sandbox, path prefixes outside its spec
     seen: collections.Counter[str] = field(default_factory=collections.Counter)
     outside: collections.Counter[str] = field(default_factory=collections.Counter)
     found: dict[str, collections.Counter[str]] = field(
@@ -51,7 +52,8 @@ class SpecWatch:
         spec = self.specs.get(exchange.sandbox)
         if spec is None:
             return
-        if self.off_spec or exchange.target.split("?")[0] == self.token_paths[exchange.sandbox]:
+        path = exchange.target.split("?")[0]
+        if self.off_spec or path.startswith(self.guide_paths[exchange.sandbox]):
             with self.lock:
                 self.outside[exchange.sandbox] += 1
             return
@@ -90,9 +92,16 @@ def pytest_configure(config: pytest.Config) -> None:
     specs = {name: spec for name, integration in REGISTRY.items()
              if (spec := load_spec(integration.spec_file)) is not None}
     if specs:
-        WATCH = SpecWatch(specs, {name: importlib.import_module(
-            REGISTRY[name].sandbox_module).API.auth.token_path for name in specs})
+        WATCH = SpecWatch(specs, {name: _guide_paths(name) for name in specs})
         OBSERVERS.append(WATCH.observe)
+
+
+def _guide_paths(name: str) -> tuple[str, ...]:
+    api = importlib.import_module(REGISTRY[name].sandbox_module).API
+    paths = [api.auth.token_path] if api.auth.token_path else []
+    if api.webhooks is not None and api.webhooks.key_path:
+        paths.append(api.prefix + api.webhooks.key_path)
+    return tuple(paths)
 
 
 @pytest.hookimpl(wrapper=True)

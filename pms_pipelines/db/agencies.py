@@ -12,7 +12,8 @@ from datetime import datetime
 
 import psycopg
 
-_COLUMNS = "pms, agency_id, display_name, credentials_ref, enabled, created_at, updated_at"
+_COLUMNS = ("pms, agency_id, display_name, credentials_ref, enabled, created_at, updated_at, "
+            "webhook_account")
 # The same rule as the CHECK constraint on ingest.agency.credentials_ref.
 _CREDENTIALS_REF = re.compile(
     r"^(env:[A-Z][A-Z0-9_]*"
@@ -30,6 +31,7 @@ class Agency:
     enabled: bool
     created_at: datetime
     updated_at: datetime
+    webhook_account: str | None = None  # how the vendor's webhooks name the agency
 
 
 def register_agency(
@@ -40,8 +42,10 @@ def register_agency(
     display_name: str,
     credentials_ref: str,
     enabled: bool = True,
+    webhook_account: str | None = None,
 ) -> Agency:
-    """Add an agency, or update its name, credentials reference and enabled flag."""
+    """Add an agency, or update its name, credentials reference, enabled flag and the
+    account its vendor's webhooks name it by."""
     if not _CREDENTIALS_REF.match(credentials_ref):
         # Refuse early and without echoing the value: it may be a pasted secret.
         raise ValueError(
@@ -49,11 +53,13 @@ def register_agency(
             "file:<path>.json, not a secret"
         )
     row = conn.execute(
-        "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref, enabled) "
-        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (pms, agency_id) DO UPDATE SET "
-        "display_name = EXCLUDED.display_name, credentials_ref = EXCLUDED.credentials_ref, "
-        f"enabled = EXCLUDED.enabled, updated_at = now() RETURNING {_COLUMNS}",
-        (pms, agency_id, display_name, credentials_ref, enabled),
+        "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref, enabled, "
+        "webhook_account) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (pms, agency_id) "
+        "DO UPDATE SET display_name = EXCLUDED.display_name, "
+        "credentials_ref = EXCLUDED.credentials_ref, enabled = EXCLUDED.enabled, "
+        "webhook_account = COALESCE(EXCLUDED.webhook_account, ingest.agency.webhook_account), "
+        f"updated_at = now() RETURNING {_COLUMNS}",
+        (pms, agency_id, display_name, credentials_ref, enabled, webhook_account),
     ).fetchone()
     assert row is not None
     return Agency(*row)
@@ -75,6 +81,15 @@ def get_agency(conn: psycopg.Connection, pms: str, agency_id: str) -> Agency | N
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM ingest.agency WHERE pms = %s AND agency_id = %s",
         (pms, agency_id),
+    ).fetchone()
+    return None if row is None else Agency(*row)
+
+
+def agency_by_webhook_account(conn: psycopg.Connection, pms: str,
+                              account: str) -> Agency | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM ingest.agency WHERE pms = %s AND webhook_account = %s",
+        (pms, account),
     ).fetchone()
     return None if row is None else Agency(*row)
 

@@ -79,6 +79,9 @@ class RegisterAgencyConfig(Config):
     """Where the secret lives: env:<VAR>, secretsmanager:<name or arn>, file:<path>.json.
     Never the secret itself."""
     enabled: bool = True
+    webhook_account: str | None = None
+    """How the PMS's webhooks name the agency (Buildium AccountId, Reapit customerId,
+    Alto agencyRef); none: its webhooks are not matched, it is polled only."""
 
 
 class SetAgencyEnabledConfig(Config):
@@ -214,7 +217,7 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
                 agency = agency_ops.register(
                     conn, registry, config.pms, config.agency_id,
                     display_name=config.display_name, credentials_ref=config.credentials_ref,
-                    enabled=config.enabled)
+                    enabled=config.enabled, webhook_account=config.webhook_account)
             except _USER_ERRORS as error:
                 raise _failure(error) from error
         context.log.info(f"registered {agency_ops.describe(agency)}")

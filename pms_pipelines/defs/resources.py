@@ -15,6 +15,7 @@ from pms_pipelines.alerts.delivery import (
 )
 from pms_pipelines.db.connection import connect
 from pms_pipelines.aws import aws_client, kinesis_client
+from pms_pipelines.settings import pms_base_url
 
 
 class PostgresResource(ConfigurableResource):
@@ -64,7 +65,7 @@ class PmsEndpoints(ConfigurableResource):
     otherwise (the local stack points it at the sandbox)."""
 
     def base_url(self, pms: str, default: str) -> str:
-        return os.environ.get(f"PMS_{pms.upper()}_BASE_URL", default)
+        return pms_base_url(pms, default)
 
 
 class AlertsResource(ConfigurableResource):

@@ -25,6 +25,7 @@ def register(
     display_name: str,
     credentials_ref: str,
     enabled: bool = True,
+    webhook_account: str | None = None,
 ) -> Agency:
     """Add the agency, or update its name, credentials reference and enabled flag.
     `credentials_ref` names where the secret lives (`env:`, `secretsmanager:`, `file:`),
@@ -36,7 +37,7 @@ def register(
         raise ValueError("display_name must not be empty")
     agency = agencies.register_agency(
         conn, pms, agency_id, display_name=display_name, credentials_ref=credentials_ref,
-        enabled=enabled,
+        enabled=enabled, webhook_account=webhook_account,
     )
     conn.commit()
     return agency
@@ -64,5 +65,7 @@ def _check_pms(registry: Mapping[str, Any], pms: str) -> None:
 
 def describe(agency: Agency) -> str:
     state = "enabled" if agency.enabled else "disabled"
+    webhooks = (f", webhooks from account {agency.webhook_account}"
+                if agency.webhook_account else "")
     return f"{agency.pms}/{agency.agency_id} ({agency.display_name}): {state}, " \
-           f"credentials {agency.credentials_ref}"
+           f"credentials {agency.credentials_ref}{webhooks}"

@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     register.add_argument("--credentials-ref", required=True,
                           help="env:<VAR>, secretsmanager:<name or arn> or file:<path>.json "
                           "(where the secret lives, never the secret)")
+    register.add_argument("--webhook-account",
+                          help="how the PMS's webhooks name the agency (Buildium AccountId, "
+                          "Reapit customerId, Alto agencyRef); without it, polled only")
     register.add_argument("--disabled", action="store_true", help="register it disabled")
     register.set_defaults(run=_register)
 
@@ -234,7 +237,8 @@ def _register(args: argparse.Namespace) -> int:
 
     with _connect("pms-ops-agency") as conn:
         agency = register(conn, REGISTRY, args.pms, args.agency, display_name=args.name,
-                          credentials_ref=args.credentials_ref, enabled=not args.disabled)
+                          credentials_ref=args.credentials_ref, enabled=not args.disabled,
+                          webhook_account=args.webhook_account)
     print(f"registered {describe(agency)}")
     return 0
 

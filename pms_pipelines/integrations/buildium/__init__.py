@@ -4,6 +4,7 @@ from pathlib import Path
 
 from pms_pipelines.integrations.buildium.client import BUILDIUM_BASE_URL
 from pms_pipelines.integrations.buildium.pull import pull
+from pms_pipelines.integrations.buildium.webhooks import WEBHOOKS
 from pms_pipelines.integrations.kit import Integration
 
 INTEGRATION = Integration(
@@ -16,6 +17,7 @@ INTEGRATION = Integration(
     deletes="snapshot",
     fixtures=Path(__file__).parent / "fixtures",
     spec_file="buildium-openapi.json",
+    webhooks=WEBHOOKS,
 )
 
 __all__ = ["INTEGRATION"]

@@ -58,6 +58,8 @@ OWNERS = _resource("/v1/rentals/owners", "landlord")
 TENANTS = _resource("/v1/leases/tenants", "tenant")
 LEASES = _resource("/v1/leases", "tenancy")
 LEASE = Resource("/v1/leases/{lease_id}", holds=("tenancy",))
+UNIT = Resource("/v1/rentals/units/{unit_id}", holds=("property",))
+TENANT = Resource("/v1/leases/tenants/{tenant_id}", holds=("tenant",))
 RENTS = _resource("/v1/leases/rent")  # joined to leases
 
 
@@ -104,6 +106,12 @@ class BuildiumClient(RestClient):
 
     def lease(self, lease_id: int) -> dict[str, Any]:
         return self.record(LEASE, lease_id=int(lease_id))
+
+    def each(self, resource: Resource, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """The records at an item path (`UNIT`, `TENANT`, `LEASE`) of these ids; one the
+        API does not know (404), or not an int32 id, has none."""
+        arg = resource.path.rsplit("{", 1)[1].rstrip("}")
+        return self.found(resource, arg, (int(i) for i in ids if i.isdigit()), valid=ID)
 
     def rents(
         self, since: datetime | None = None, lease_ids: Iterable[int] | None = None

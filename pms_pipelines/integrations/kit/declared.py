@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
@@ -26,6 +26,7 @@ from pms_pipelines.canonical import CanonicalRecord, Event, make_event
 from pms_pipelines.integrations.kit.integration import PullRequest, Rejected
 from pms_pipelines.integrations.kit.ledger import READ_TWICE, PullLedger
 from pms_pipelines.integrations.kit.rest import NOT_AN_OBJECT, Resource, RestClient
+from pms_pipelines.integrations.kit.values import is_id
 
 Raw = Mapping[str, Any]
 
@@ -82,6 +83,9 @@ class FeedPull(Generic[ClientT]):
     source: str
     feeds: Mapping[str, Feed[ClientT]]
     client: Callable[[PullRequest], ClientT]
+    # Per entity, the feed of a targeted pull: it reads only the records `req.targets`
+    # name (kit/webhooks.py), through the same mapping as `feeds`.
+    targeted: Mapping[str, Feed[ClientT]] = field(default_factory=dict)
 
     def __call__(self, req: PullRequest) -> Iterator[Event | Rejected]:
         self._check(req)  # before the first record is asked for: a typo fails at once
@@ -93,7 +97,8 @@ class FeedPull(Generic[ClientT]):
         return self._events(client, req)
 
     def _events(self, client: ClientT, req: PullRequest) -> Iterator[Event | Rejected]:
-        for seen in self.feeds[req.entity](client, req):
+        feed = self.feeds if req.targets is None else self.targeted
+        for seen in feed[req.entity](client, req):
             out = to_event(self.source, req, seen)
             if out is None:
                 req.ledger.skip(seen.not_kept)
@@ -103,6 +108,8 @@ class FeedPull(Generic[ClientT]):
     def _check(self, req: PullRequest) -> None:
         if req.entity not in self.feeds:
             raise ValueError(f"{self.source} has no entity {req.entity!r}")
+        if req.targets is not None and req.entity not in self.targeted:
+            raise ValueError(f"{self.source} cannot read {req.entity} records by id")
 
 
 def to_event(source: str, req: PullRequest, seen: Observation) -> Event | Rejected | None:
@@ -159,11 +166,6 @@ def by_id(records: Iterable[Raw], id_field: str = "Id") -> dict[Any, Raw]:
     index; the feed of its own entity keeps it as a rejection."""
     return {record[id_field]: record for record in records
             if source_id_of(record, id_field) is not None and is_id(record[id_field])}
-
-
-def is_id(value: Any) -> bool:
-    """A value that can be an id: a string or a number (not a bool, list or object)."""
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 def positive_int(below: int) -> Callable[[Any], bool]:

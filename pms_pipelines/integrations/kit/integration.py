@@ -18,6 +18,7 @@ from pms_pipelines.integrations.kit.cursor import ChangeCursor
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.ledger import PullLedger
 from pms_pipelines.integrations.kit.paging import PageRead
+from pms_pipelines.integrations.kit.webhooks import Webhooks
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class PullRequest:
     # The vendor's own change marker for this agency and entity, for PMSs that filter by
     # one (kit/cursor.py); the platform stores what the pull found when it succeeds.
     cursor: ChangeCursor = field(default_factory=ChangeCursor, compare=False)
+    # A targeted pull (a webhook said these changed): per kind of id (kit/webhooks.py),
+    # the ids to read, through the entity's by-id feed; None: a full or incremental pull.
+    targets: Mapping[str, frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,5 @@ class Integration:
     # Per-agency settings kept beside its credentials, passed to `pull` in
     # `req.credentials` when the agency's document has them (Alto's `rate_limit_per_s`).
     optional_fields: tuple[str, ...] = ()
+    # The vendor's webhooks (kit/webhooks.py); None: it has none, polling only.
+    webhooks: Webhooks | None = None

@@ -147,6 +147,19 @@ class RestClient:
             for record in self.records(resource, since=since, params=self.live(resource, gone)):
                 yield record, gone
 
+    def found(self, resource: Resource, arg: str, ids: Iterable[Any],
+              valid: Callable[[Any], bool] = lambda i: i != "") -> Iterator[Record]:
+        """The record at `resource`'s item path for each id (`arg` names it in the path),
+        one request each; an id the vendor does not know (404) or would refuse (not
+        `valid`) has no record: a targeted pull publishes nothing for it, and the next
+        full pull finds whether it was deleted."""
+        for record_id in sorted({i for i in ids if valid(i)}, key=str):
+            try:
+                yield self.record(resource, **{arg: record_id})
+            except PmsApiError as error:
+                if error.status != 404:
+                    raise
+
     def by_ids(
         self, resource: Resource, name: str, ids: Iterable[Any], per_request: int, *,
         since: datetime | None = None, params: Params = (),

@@ -215,6 +215,7 @@ class SandboxApi:
     error_headers: Mapping[int, Mapping[str, str]] = field(default_factory=dict)  # by status
     max_in_flight: int | None = None  # concurrent requests per agency (with the rate limit)
     drop_nulls: bool = False  # the vendor leaves an absent value out rather than null
+    webhooks: Any = None  # the vendor's webhooks (kit/sandbox_webhooks.SandboxWebhooks)
 
     def collection_at(self, path: str) -> tuple[Collection, str | None] | None:
         """The collection served at `path`, and the id its item route names."""

@@ -24,6 +24,7 @@ from pms_pipelines.integrations.kit.sandbox_api import Collection, Record, Refus
 from pms_pipelines.integrations.kit.sandbox_auth import TokenBook, basic_credentials
 from pms_pipelines.integrations.kit.sandbox_store import AgencyStore, load_fixture
 from pms_pipelines.integrations.kit.sandbox_variants import vary
+from pms_pipelines.integrations.kit.sandbox_webhooks import Outbox, public_key_body
 
 # A fixture's records without a stamp of their own count as saved then (reproducible).
 FIXTURE_TIME = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -58,6 +59,9 @@ class DeclaredState(kit.SandboxState[AgencyStore]):
         self.variants = {s.agency_id: (s.variants, random.Random(f"{seed}:{s.agency_id}:v"))
                          for s in stores if s.variants}
         self.in_flight: collections.Counter[str] = collections.Counter()  # per agency
+        self.outbox = Outbox(api.webhooks, seed) if api.webhooks is not None else None
+        for store in stores:
+            store.outbox = self.outbox
 
     def enter(self, agency_id: str) -> bool:
         """Count a request in flight; False when the agency already has the most the
@@ -137,6 +141,9 @@ class DeclaredHandler(kit.SandboxHandler):
             return self._error(429)
         if self.state.roll("p5xx"):
             return self._error(api.fault_status)
+        key_path = api.webhooks.key_path if api.webhooks is not None else None
+        if key_path and url.path.startswith(api.prefix + key_path):
+            return self._signing_key(url.path[len(api.prefix + key_path):])
         found = api.collection_at(url.path)
         if found is None:
             return self._error(404)
@@ -151,6 +158,13 @@ class DeclaredHandler(kit.SandboxHandler):
         except Refused as refused:
             return self._error(refused.status, refused.message, refused.param)
         self.send_data(200, body, headers)
+
+    def _signing_key(self, key_id: str) -> None:
+        """The vendor's public webhook-signing key by its id."""
+        key = self.state.outbox.key if self.state.outbox is not None else None
+        if key is None or key.key_id != key_id:
+            return self._error(404)
+        self.send_data(200, json.dumps(public_key_body([key])).encode(), {})
 
     def _answer(self, store: AgencyStore, collection: Collection, item: str | None,
                 values: dict[str, Any], path: str, query: dict[str, list[str]]
@@ -209,6 +223,18 @@ class DeclaredSandbox(kit.RunningServer[AgencyStore]):
         """Make every issued access token invalid now, as if it had expired."""
         return self.state.tokens.expire()
 
+    @property
+    def webhooks(self) -> Outbox:
+        """The sandbox's webhooks: subscribe a URL, deliver by hand, drop on purpose."""
+        if self.state.outbox is None:
+            raise AttributeError(f"{self.state.api.name} has no webhooks")
+        return self.state.outbox
+
+    def stop(self) -> None:
+        if self.state.outbox is not None:
+            self.state.outbox.stop()
+        super().stop()
+
 
 
 def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: tuple[str, ...],
@@ -227,7 +253,9 @@ def start_declared(api: SandboxApi, agencies: list[dict], *, credential_fields: 
     stores = []
     for spec in agencies:
         store = AgencyStore(api, spec["agency_id"], {f: spec[f] for f in credential_fields},
-                            variants=float(spec.get("variants", 0.0)))
+                            variants=float(spec.get("variants", 0.0)),
+                            webhook_account=str(spec.get("webhook_account", spec["agency_id"])),
+                            webhook_secret=spec.get("webhook_secret", ""))
         if spec.get("fixture"):
             load_fixture(store, spec["fixture"], unstamped=FIXTURE_TIME)
         else:

@@ -28,6 +28,11 @@ class AgencyStore:
     next_id: int = 1
     last_stamp: int = 0  # for vendors whose change stamp is a counter (a row version)
     variants: float = 0.0  # the share of records served varied (kit/sandbox_variants.py)
+    # Where its changes are notified (kit/sandbox_webhooks.py), how notices name it,
+    # and the secret they are signed with where the vendor signs per agency.
+    outbox: Any = field(default=None, repr=False)
+    webhook_account: str = ""
+    webhook_secret: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         for collection in self.api.collections:
@@ -40,14 +45,25 @@ class AgencyStore:
             if at is not None:
                 declared.stamp(record, at, self)
             key = record[declared.id_field]
+            created = key not in self.records[collection]
             self.records[collection][key] = record
             if isinstance(key, int):
                 self.next_id = max(self.next_id, key + 1)
+            if at is not None:
+                self._notify(collection, key, record, at, created=created, removed=False)
             return record
 
-    def remove(self, collection: str, record_id: Any) -> None:
+    def remove(self, collection: str, record_id: Any, at: datetime | None = None) -> None:
         with self.lock:
-            self.records[collection].pop(record_id, None)
+            record = self.records[collection].pop(record_id, None)
+            if record is not None and at is not None:
+                self._notify(collection, record_id, None, at, created=False, removed=True)
+
+    def _notify(self, collection: str, key: Any, record: Record | None, at: datetime, *,
+                created: bool, removed: bool) -> None:
+        if self.outbox is not None:
+            self.outbox.changed(self.webhook_account, self.webhook_secret, collection, key,
+                                record, at, created=created, removed=removed)
 
     def new_id(self) -> int:
         with self.lock:

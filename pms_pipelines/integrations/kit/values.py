@@ -12,6 +12,11 @@ CENT = Decimal("0.01")
 AMOUNT_BOUND = Decimal(10) ** 12
 
 
+def is_id(value: Any) -> bool:
+    """A value that can be an id: a string or a number (not a bool, list or object)."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
 class MappingError(ValueError):
     """A provider record that cannot become a canonical record; the kit keeps it as
     rejected with this text as its reason."""

@@ -5,6 +5,7 @@ from pathlib import Path
 from pms_pipelines.integrations.kit import Integration
 from pms_pipelines.integrations.reapit.client import REAPIT_BASE_URL
 from pms_pipelines.integrations.reapit.pull import pull
+from pms_pipelines.integrations.reapit.webhooks import WEBHOOKS
 
 INTEGRATION = Integration(
     name="reapit",
@@ -17,6 +18,7 @@ INTEGRATION = Integration(
     deletes="signalled",
     fixtures=Path(__file__).parent / "fixtures",
     spec_file="reapit-foundations-openapi.json",
+    webhooks=WEBHOOKS,
 )
 
 __all__ = ["INTEGRATION"]

@@ -22,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import PageNumberPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
 from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
+from pms_pipelines.integrations.kit.webhook_signatures import b64url_decode
 
 REAPIT_BASE_URL = "https://platform.reapit.cloud"
 REAPIT_TOKEN_URL = "https://connect.reapit.cloud/token"
@@ -96,6 +98,27 @@ class ReapitClient(RestClient):
 
     def with_ids(self, resource: Resource, ids: Iterable[str]) -> Iterator[dict[str, Any]]:
         """Live and archived records with these ids, `IDS_PER_REQUEST` at a time."""
+        return (record for record, _ in self.named(resource, ids))
+
+    def named(self, resource: Resource, ids: Iterable[str]
+              ) -> Iterator[tuple[dict[str, Any], bool]]:
+        """(record, gone) for each of these ids, live or archived (deactivated)."""
+        ids = list(ids)
         for gone in (False, True):
-            yield from self.by_ids(resource, "id", ids, IDS_PER_REQUEST,
-                                      params=self.live(resource, gone))
+            for record in self.by_ids(resource, "id", ids, IDS_PER_REQUEST,
+                                      params=self.live(resource, gone)):
+                yield record, gone
+
+    def signing_key(self, key_id: str) -> bytes:
+        """The application's public webhook-signing key with this id (raw Ed25519
+        bytes), from `GET /webhooks/signing/{id}` (the webhooks guide; not in the spec)."""
+        body, _ = self.get(f"/webhooks/signing/{quote(key_id, safe='')}")
+        keys = body.get("keys") if isinstance(body, dict) else None
+        for key in keys if isinstance(keys, list) else []:
+            if isinstance(key, dict) and key.get("kid") == key_id and key.get("crv") == "Ed25519":
+                return b64url_decode(str(key.get("x", "")))
+        raise ValueError(f"Reapit has no Ed25519 signing key {key_id!r}")
+
+
+def signing_key(base_url: str, credentials: Mapping[str, str], key_id: str) -> bytes:
+    return ReapitClient(base_url, credentials).signing_key(key_id)

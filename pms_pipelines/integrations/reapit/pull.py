@@ -24,6 +24,7 @@ from pms_pipelines.integrations.kit.declared import (
     Feed, FeedPull, Observation, by_id, joined, parse_time, refs, source_id_of,
 )
 from pms_pipelines.integrations.kit.rest import Resource
+from pms_pipelines.integrations.kit.webhooks import OWN_ID
 from pms_pipelines.integrations.reapit.client import (
     CONTACTS, LANDLORDS, PROPERTIES, TENANCIES, ReapitClient,
 )
@@ -44,10 +45,13 @@ def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
                   keep: Callable[[Raw], bool] = lambda raw: True,
                   not_kept: str = "") -> Feed[ReapitClient]:
     """One resource, one mapping function; archived records become deletes. Records
-    `keep` refuses are skipped, `not_kept` being the reason."""
+    `keep` refuses are skipped, `not_kept` being the reason. A targeted pull reads the
+    records of the ids it names, live or archived."""
 
     def feed(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
-        for raw, gone in client.changed(resource, req.since):
+        read = (client.changed(resource, req.since) if req.targets is None
+                else client.named(resource, req.targets.get(OWN_ID, ())))
+        for raw, gone in read:
             yield replace(_observe(raw, gone, lambda r=raw: mapper(r)),
                           belongs=lambda r=raw: keep(r), not_kept=not_kept)
 
@@ -55,7 +59,8 @@ def archived_feed(resource: Resource, mapper: Callable[[Raw], CanonicalRecord],
 
 
 def _tenancies(client: ReapitClient, req: PullRequest) -> Iterator[Observation]:
-    tenancies = list(client.changed(TENANCIES, req.since))
+    tenancies = list(client.changed(TENANCIES, req.since) if req.targets is None
+                     else client.named(TENANCIES, req.targets.get(OWN_ID, ())))
     wanted = {p for t, gone in tenancies if not gone for p in refs(t.get("propertyId"))}
     properties = by_id(client.with_ids(PROPERTIES, wanted), "id")
     for raw, gone in tenancies:
@@ -71,4 +76,5 @@ FEEDS: dict[str, Feed[ReapitClient]] = {
     "tenancy": _tenancies,
 }
 pull = FeedPull(SOURCE, FEEDS, lambda req: ReapitClient(
-    req.base_url, req.credentials, progress=req.progress, policy=req.policy))
+    req.base_url, req.credentials, progress=req.progress, policy=req.policy),
+    targeted=FEEDS)  # each feed reads by id when the request names targets

@@ -1,7 +1,8 @@
 """A local Buildium Open API for tests and the local stack, declared for the kit's sandbox
 (`kit.sandbox_serve`).
 
-Served on loopback: the collections the integration reads and `/v1/leases/{leaseId}`,
+Served on loopback: the collections the integration reads, the leases, units and
+tenants by id, signed webhooks of its changes once subscribed (`webhooks.py`),
 with Buildium's header auth, offset/limit paging (default 50, max 1000) and
 `X-Total-Count`, the `lastupdatedfrom/to` filter (at most 365 days on rents), the
 `propertyids`/`leaseids` filters, 429s above 10 requests/s per API key, 503s as faults,
@@ -23,6 +24,7 @@ from pms_pipelines.integrations.kit.sandbox_api import (
 )
 from pms_pipelines.integrations.kit.sandbox_auth import HeaderKeys
 from pms_pipelines.integrations.kit.sandbox_paging import OffsetLimit
+from pms_pipelines.integrations.buildium.sandbox.webhooks import WEBHOOKS
 from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
 
@@ -81,7 +83,7 @@ def _collection(name: str, resource: Any, *params: Param, shown: bool = False,
 def _remove(store: Any, collection: str, record_id: int, now: datetime) -> None:
     """Buildium deletes outright (no archive flag for these records); a lease's rents go
     with it."""
-    store.remove(collection, record_id)
+    store.remove(collection, record_id, now)
     if collection == "leases":
         for rent_id in [i for i, r in store.records["rents"].items()
                         if r.get("LeaseId") == record_id]:
@@ -107,6 +109,8 @@ API = SandboxApi(
         _collection("tenants", client.TENANTS),
         _collection("leases", client.LEASES, shown=True),
         Collection("leases", client.LEASE.path, stamp_shown, id_field="Id", item="lease_id"),
+        Collection("units", client.UNIT.path, stamp, id_field="Id", item="unit_id"),
+        Collection("tenants", client.TENANT.path, stamp, id_field="Id", item="tenant_id"),
         _collection("rents", client.RENTS, ids("leaseids", "LeaseId"), shown=True,
                     check=_within_a_year),
     ),
@@ -118,6 +122,7 @@ API = SandboxApi(
               "tenant": ("tenants", lambda r: True), "tenancy": ("leases", lambda r: True)},
     remove=_remove, generate=generate_agency, churn=churn_once,
     rate_limit_per_s=client.RATE_LIMIT_PER_S, fault_status=503,
+    webhooks=WEBHOOKS,
 )
 
 

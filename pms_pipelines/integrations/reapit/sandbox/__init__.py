@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from pms_pipelines.integrations.kit.sandbox_api import Collection, Param, Record, SandboxApi
 from pms_pipelines.integrations.kit.sandbox_auth import ClientCredentials
 from pms_pipelines.integrations.kit.sandbox_paging import PageNumbers, PageOf
+from pms_pipelines.integrations.reapit.sandbox.webhooks import WEBHOOKS
 from pms_pipelines.integrations.kit.sandbox_serve import DeclaredSandbox, start_declared
 from pms_pipelines.integrations.kit.sandbox_server import parse_time
 from pms_pipelines.integrations.reapit import client
@@ -126,6 +127,7 @@ API = SandboxApi(
               "tenancy": ("tenancies", lambda r: not r.get("fromArchive"))},
     remove=archive, generate=generate_agency, churn=churn_once,
     rate_limit_per_s=RATE_LIMIT_PER_S, max_in_flight=5, drop_nulls=True,
+    webhooks=WEBHOOKS,
 )
 
 
