@@ -20,6 +20,7 @@ from pms_pipelines.defs.lake_assets import (
 from pms_pipelines.defs.pull_assets import build_pull_assets, pull_asset_key
 from pms_pipelines.defs.pull_schedules import build_pull_schedules
 from pms_pipelines.defs.resources import resources
+from pms_pipelines.defs.webhook_sensor import build_webhook_sensor
 from pms_pipelines.integrations import REGISTRY, UNAVAILABLE, Integration
 
 
@@ -42,6 +43,7 @@ def build_definitions(
         sensors=[
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),
+            build_webhook_sensor(dict(registry), pull_jobs),
             *(unavailable_sensor(name, error) for name, error in unavailable.items()),
             alert_on_run_failure,
             alert_on_failed_check,

@@ -34,6 +34,7 @@ class Schedules:
     consumer_interval_s: int
     agency_interval_s: int
     consume_max_records: int
+    webhook_interval_s: int  # how often stored webhook notices become targeted pulls
 
 
 def schedules() -> Schedules:
@@ -46,6 +47,7 @@ def schedules() -> Schedules:
         consumer_interval_s=int(os.environ.get("PMS_CONSUMER_INTERVAL_S", "10" if local else "30")),
         agency_interval_s=int(os.environ.get("PMS_AGENCY_INTERVAL_S", "15" if local else "60")),
         consume_max_records=int(os.environ.get("PMS_CONSUME_MAX_RECORDS", "50000")),
+        webhook_interval_s=int(os.environ.get("PMS_WEBHOOK_INTERVAL_S", "2" if local else "5")),
     )
 
 

@@ -15,6 +15,7 @@ from pms_pipelines.integrations.kit.integration import Integration
 AGENCY_TAG = "pms/agency"  # "<pms>/<agency id>": the run queue runs one pull per agency
 PMS_TAG = "pms/pms"
 MODE_TAG = "pms/mode"
+NOTICES_TAG = "pms/notices"  # the webhook notices a targeted pull served
 
 
 def asset_key_path(integration: Integration, entity: str) -> list[str]:
@@ -33,9 +34,11 @@ def pull_job_name(integration: Integration) -> str:
     return f"{pull_op_name(integration)}_job"
 
 
-def pull_run_config(integration: Integration, *, full: bool,
-                    republish: bool = False) -> dict[str, Any]:
-    config = {"full": full, **({"republish": True} if republish else {})}
+def pull_run_config(integration: Integration, *, full: bool, republish: bool = False,
+                    notices: list[int] | None = None) -> dict[str, Any]:
+    config: dict[str, Any] = {"full": full, **({"republish": True} if republish else {})}
+    if notices:
+        config["notices"] = notices
     return {"ops": {pull_op_name(integration): {"config": config}}}
 
 

@@ -99,7 +99,14 @@ def pull_and_publish(
     log: Callable[[str], None] | None = None,
     save_credentials: Callable[[Mapping[str, str]], None] | None = None,
     republish: bool = False,
+    targets: Mapping[str, frozenset[str]] | None = None,
+    delete_ids: Iterable[str] = (),
 ) -> PullReport:
+    """Pull and publish one entity: everything (`full`), what changed since the
+    watermark, or (`targets`, a webhook's) just the records of these ids by kind
+    (kit/webhooks.py), publishing a delete for each of `delete_ids` unread. A targeted
+    pull leaves the watermark and the snapshot's deletes alone: it read too little to
+    judge either."""
     with pull_lock(conn, integration.name, agency_id):
         started = time.monotonic()
         observed_at = now or datetime.now(timezone.utc)
@@ -109,9 +116,11 @@ def pull_and_publish(
         last_published = {} if republish else snapshots.published_events(
             conn, integration.name, agency_id, entity)
         conn.commit()
-        full = full or previous is None
+        targeted = targets is not None or bool(delete_ids)
+        full = not targeted and (full or previous is None)
         report = PullReport(
-            integration.name, agency_id, entity, "full" if full else "incremental",
+            integration.name, agency_id, entity,
+            "webhook" if targeted else "full" if full else "incremental",
             watermark_before=previous,
         )
         request = PullRequest(
@@ -119,18 +128,28 @@ def pull_and_publish(
             entity=entity,
             base_url=base_url,
             credentials=credentials,
-            since=None if full else previous - WATERMARK_OVERLAP,
+            since=None if full or previous is None else previous - WATERMARK_OVERLAP,
             observed_at=observed_at,
             progress=PullProgress(log, f"{integration.name}/{agency_id}/{entity}") if log else None,
             save_credentials=save_credentials,
             cursor=cursor,
+            targets=targets,
         )
         seen: set[str] = set()
         published: dict[str, str] = {}  # id -> its event id, sent now or unchanged
-        events = _changed(_events_tracking(integration.pull(request), report, seen),
+        read = integration.pull(request) if not targeted or targets else iter(())
+        events = _changed(_events_tracking(read, report, seen),
                           last_published, published, report)
         _publish(kinesis, stream, events, report)
         _account(request, report)
+        if delete_ids:
+            deletes = [
+                make_event(source=integration.name, agency_id=agency_id, entity=entity,
+                           source_id=source_id, data=None, observed_at=observed_at)
+                for source_id in sorted(set(delete_ids))
+            ]
+            report.deletes = len(deletes)
+            _publish(kinesis, stream, iter(deletes), report)
         diff = None
         if full:
             previous_ids = snapshots.previous_snapshot(conn, integration.name, agency_id, entity)
@@ -163,9 +182,10 @@ def pull_and_publish(
             else:
                 snapshots.mark_seen(conn, integration.name, agency_id, entity, seen,
                                     published=published)
-            watermarks.advance_watermark(conn, integration.name, agency_id, entity, observed_at,
-                                         change_cursor=cursor.found)
-        report.watermark_after = observed_at
+            if not targeted:
+                watermarks.advance_watermark(conn, integration.name, agency_id, entity,
+                                             observed_at, change_cursor=cursor.found)
+        report.watermark_after = previous if targeted else observed_at
         report.seconds = time.monotonic() - started
         if log:
             log(

@@ -15,7 +15,7 @@ import requests
 
 from pms_pipelines.db import webhook_notices
 from pms_pipelines.integrations.kit.sandbox_webhooks import Change, SigningKey
-from pms_pipelines_tests.webhooks.webhook_stack import BUILDIUM_ACCOUNT, WebhookStack
+from pms_pipelines_tests.fixtures.webhooks import BUILDIUM_ACCOUNT, WebhookStack
 
 # The example of Buildium's "Signature Checks" section, as its step 1 shows it.
 BUILDIUM_DOC_BODY = b"""{

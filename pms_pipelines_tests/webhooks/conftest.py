@@ -1,1 +1,0 @@
-from pms_pipelines_tests.webhooks.webhook_stack import webhook_stack  # noqa: F401
