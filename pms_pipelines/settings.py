@@ -35,19 +35,23 @@ class Schedules:
     agency_interval_s: int
     consume_max_records: int
     webhook_interval_s: int  # how often stored webhook notices become targeted pulls
+    webhook_poll_s: int  # incremental polls of an agency whose webhooks come: this often
 
 
 def schedules() -> Schedules:
     local = environment() == "local"
+    incremental_cron = os.environ.get(
+        "PMS_INCREMENTAL_CRON", "*/2 * * * *" if local else "*/15 * * * *")
     return Schedules(
-        incremental_cron=os.environ.get(
-            "PMS_INCREMENTAL_CRON", "*/2 * * * *" if local else "*/15 * * * *"
-        ),
+        incremental_cron=incremental_cron,
         full_cron=os.environ.get("PMS_FULL_CRON", "0 2 * * *"),
         consumer_interval_s=int(os.environ.get("PMS_CONSUMER_INTERVAL_S", "10" if local else "30")),
         agency_interval_s=int(os.environ.get("PMS_AGENCY_INTERVAL_S", "15" if local else "60")),
         consume_max_records=int(os.environ.get("PMS_CONSUME_MAX_RECORDS", "50000")),
         webhook_interval_s=int(os.environ.get("PMS_WEBHOOK_INTERVAL_S", "2" if local else "5")),
+        # Every other incremental tick: well inside the freshness window (three ticks).
+        webhook_poll_s=int(os.environ.get("PMS_WEBHOOK_POLL_S") or 2 * cron_interval_s(
+            incremental_cron)),
     )
 
 
@@ -60,6 +64,7 @@ class Health:
     lag_warn_s: int
     lag_error_s: int
     integrity_grace_s: int
+    webhook_quiet_s: int  # polls finding changes with no webhook this long: a warning
 
 
 def cron_interval_s(cron: str) -> int:
@@ -84,4 +89,5 @@ def health() -> Health:
         integrity_grace_s=int(
             os.environ.get("PMS_INTEGRITY_GRACE_S", "600" if local else "3600")
         ),
+        webhook_quiet_s=int(os.environ.get("PMS_WEBHOOK_QUIET_S", "600" if local else "3600")),
     )

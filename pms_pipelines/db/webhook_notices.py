@@ -105,9 +105,20 @@ def mark_served(conn: psycopg.Connection, ids: Iterable[int], run_id: str) -> No
     )
 
 
-def last_notice_at(conn: psycopg.Connection, pms: str, agency_id: str) -> datetime | None:
-    row = conn.execute(
-        "SELECT max(received_at) FROM ingest.webhook_notice WHERE pms = %s AND agency_id = %s",
-        (pms, agency_id),
-    ).fetchone()
-    return row[0] if row else None
+def purge_served(conn: psycopg.Connection, before: datetime, limit: int = 5000) -> int:
+    """Delete served notices received before `before` (at most `limit`); how many. A
+    notice is kept while unserved, however old: it names a change still to pull."""
+    with conn.transaction():
+        cur = conn.execute(
+            "DELETE FROM ingest.webhook_notice WHERE id IN (SELECT id FROM "
+            "ingest.webhook_notice WHERE received_at < %s AND served_at IS NOT NULL "
+            "ORDER BY received_at LIMIT %s)", (before, limit))
+    return cur.rowcount
+
+
+def notices_since(conn: psycopg.Connection, pms: str, since: datetime) -> set[str]:
+    """The agencies of `pms` that sent a notice since `since`."""
+    rows = conn.execute(
+        "SELECT DISTINCT agency_id FROM ingest.webhook_notice "
+        "WHERE pms = %s AND received_at >= %s", (pms, since)).fetchall()
+    return {agency for (agency,) in rows}

@@ -6,7 +6,9 @@ hides another agency's or shard's problem: they run together in the `health_chec
 job, every few minutes (`PMS_HEALTH_CRON`), and show on the asset they are about:
 
 - `<pms>/<entity>` `pull_fresh`: enabled agencies without a successful pull in the
-  window; `no_new_dead_letters`: records the PMS mapping refused since the last check.
+  window; `no_new_dead_letters`: records the PMS mapping refused since the last check;
+  `webhooks_flowing` (entities a vendor's webhooks name): agencies whose polls found
+  changes while no webhook of theirs came.
 - `stream/pms_events` `consumer_lag` (per shard), `retention_gap` (checkpoints past the
   trim horizon with records after them) and `no_new_dead_letters` (stream records the
   consumer could not use).
@@ -42,6 +44,7 @@ from pms_pipelines.health.dead_letters import DeadLetterCursor, Scope, new_dead_
 from pms_pipelines.health.freshness import pull_freshness
 from pms_pipelines.health.integrity import dangling_references
 from pms_pipelines.health.outcome import ERROR, WARN
+from pms_pipelines.health.webhooks import webhooks_flowing
 from pms_pipelines.health.stream_position import consumer_lag, retention_gaps, shard_positions
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.settings import health
@@ -51,6 +54,7 @@ PULL_FRESH = "pull_fresh"
 DEAD_LETTERS = "no_new_dead_letters"
 CONSUMER_LAG = "consumer_lag"
 REFERENCES = "references_resolve"
+WEBHOOKS_FLOWING = "webhooks_flowing"
 
 
 def _now() -> datetime:
@@ -65,9 +69,11 @@ def _cursor(context: AssetCheckExecutionContext, key: AssetCheckKey) -> DeadLett
 
 
 def pull_checks(integration: Integration) -> AssetsDefinition:
-    """`pull_fresh` and `no_new_dead_letters` on every `<pms>/<entity>` pull asset."""
+    """`pull_fresh` and `no_new_dead_letters` on every `<pms>/<entity>` pull asset, and
+    `webhooks_flowing` on those the vendor's webhooks name."""
     pms = integration.name
     keys = {entity: pull_asset_key(integration, entity) for entity in integration.entities}
+    notified = sorted(notified_entities(integration))
 
     @multi_asset_check(
         name=f"{pms}_pull_health",
@@ -80,6 +86,11 @@ def pull_checks(integration: Integration) -> AssetsDefinition:
                 "No record of this PMS entity was refused by the mapping (pull-stage dead "
                 "letter) since the last check: counts by reason and a few examples."))
               for key in keys.values()),
+            *(AssetCheckSpec(WEBHOOKS_FLOWING, asset=keys[entity], description=(
+                "Every agency registered with a webhook account sent a webhook within "
+                "PMS_WEBHOOK_QUIET_S while its polls found changes the webhooks did not "
+                "bring (WARN: the vendor may have stopped sending; polling goes on)."))
+              for entity in notified),
         ],
     )
     def check(context: AssetCheckExecutionContext, postgres: PostgresResource):
@@ -94,8 +105,20 @@ def pull_checks(integration: Integration) -> AssetsDefinition:
                 outcome, _ = new_dead_letters(conn, Scope("pull", pms, entity),
                                               _cursor(context, check_key), severity=WARN)
                 yield check_result(outcome, key, DEAD_LETTERS)
+            if notified:
+                flowing = webhooks_flowing(conn, pms, notified, timedelta(
+                    seconds=settings.webhook_quiet_s), _now())
+                for entity in notified:
+                    yield check_result(flowing[entity], keys[entity], WEBHOOKS_FLOWING)
 
     return check
+
+
+def notified_entities(integration: Integration) -> set[str]:
+    """The entities the vendor's webhooks name (none without webhooks)."""
+    if integration.webhooks is None:
+        return set()
+    return {t.entity for topics in integration.webhooks.topics.values() for t in topics}
 
 
 @multi_asset_check(

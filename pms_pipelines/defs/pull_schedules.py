@@ -1,15 +1,21 @@
-"""Per PMS: frequent incremental pulls and a nightly full pull of every enabled agency."""
+"""Per PMS: frequent incremental pulls and a nightly full pull of every enabled agency.
+
+An agency whose webhooks are coming (a notice within `PMS_WEBHOOK_QUIET_S`) is polled
+less often (`PMS_WEBHOOK_POLL_S`, every other incremental tick by default): webhooks
+bring its changes in seconds, and polling stays only as the safety net."""
+
+from datetime import datetime, timedelta, timezone
 
 from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
 
-from pms_pipelines.db import agencies
+from pms_pipelines.db import agencies, watermarks, webhook_notices
 from pms_pipelines.defs.agency_sensor import pull_run_request
 from pms_pipelines.defs.pull_assets import agency_partitions
 from pms_pipelines.pulls import names
 from pms_pipelines.defs.resources import PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.integrations.kit.integration import Integration
-from pms_pipelines.settings import schedules
+from pms_pipelines.settings import cron_interval_s, health, schedules
 
 
 def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
@@ -28,7 +34,9 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
             # them up behind the per-agency limit only delays everyone.
             # Any job: a re-sync's backfill runs carry the same agency tag.
             busy = tag_values_in_flight(context.instance, None, names.AGENCY_TAG)
-            agency_ids = [a for a in agency_ids if f"{integration.name}/{a}" not in busy]
+            relaxed = webhook_fed(postgres) if integration.webhooks is not None else set()
+            agency_ids = [a for a in agency_ids
+                          if f"{integration.name}/{a}" not in busy and a not in relaxed]
         if not agency_ids:
             return SkipReason(f"no enabled {integration.name} agency without a pull on its way")
         # A schedule asking for several runs must key each; keys are per tick.
@@ -38,6 +46,19 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
             pull_run_request(integration, a, full=full, run_key=f"{mode}:{a}:{tick}")
             for a in agency_ids
         ]
+
+    def webhook_fed(postgres: PostgresResource) -> set[str]:
+        """Agencies whose webhooks are coming and whose last poll is recent enough: they
+        are polled every `webhook_poll_s` only (polling stays the safety net)."""
+        now = datetime.now(timezone.utc)
+        with postgres.connect("pms-schedule") as conn:
+            sending = webhook_notices.notices_since(
+                conn, integration.name, now - timedelta(seconds=health().webhook_quiet_s))
+            polled = watermarks.oldest_pulls(conn, integration.name)
+        # Half a tick in hand: a poll that started just after the tick before counts.
+        recent = now - timedelta(seconds=cadence.webhook_poll_s
+                                 - cron_interval_s(cadence.incremental_cron) / 2)
+        return {a for a in sending if a in polled and polled[a] > recent}
 
     @schedule(
         name=f"{integration.name}_incremental_pull",

@@ -28,6 +28,7 @@ from pms_pipelines.local_stack.aws_emulator import (
     use_emulator,
 )
 from pms_pipelines.local_stack.embedded_postgres import start_embedded_postgres
+from pms_pipelines.webhooks.serve import RunningReceiver, start_receiver
 
 STREAM = "pms-events"
 SHARDS = 4
@@ -45,6 +46,7 @@ class LocalStack:
     env: dict[str, str]
     stoppers: list[Callable[[], Any]] = field(default_factory=list)
     sandboxes: dict[str, Any] = field(default_factory=dict)
+    receiver: RunningReceiver | None = None
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):
@@ -65,6 +67,7 @@ def start_stack(
         _start_postgres(stack, state_dir, say)
         _start_aws(stack, say)
         stack.env["PMS_LAKE_MASK_KEY"] = lake_mask_key(state_dir)
+        _start_receiver(stack, say)
         _start_sandboxes(stack, state_dir, churn_seconds, units_per_agency, agencies, say)
     except BaseException:
         stack.stop()
@@ -134,6 +137,16 @@ def lake_mask_key(state_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _start_receiver(stack: LocalStack, say: Callable[[str], None]) -> None:
+    receiver = start_receiver(REGISTRY, stack.env["PMS_DATABASE_URL"],
+                              port=int(os.environ.get("PMS_WEBHOOK_PORT", "0")))
+    stack.stoppers.append(receiver.stop)
+    stack.receiver = receiver
+    stack.env["PMS_WEBHOOK_URL"] = receiver.base_url
+    say(f"webhooks: receiver at {receiver.base_url} "
+        f"({', '.join(f'/webhooks/{p}' for p in sorted(receiver.receiver.integrations))})")
+
+
 def _start_sandboxes(
     stack: LocalStack, state_dir: Path, churn_seconds: float | None, units: int,
     agency_ids: tuple[str, ...], say: Callable[[str], None],
@@ -144,28 +157,39 @@ def _start_sandboxes(
     for name, integration in REGISTRY.items():
         module = importlib.import_module(integration.sandbox_module)
         sandbox_agencies = []
-        for agency_id in agency_ids:
+        webhooks = module.API.webhooks is not None and integration.webhooks is not None
+        for number, agency_id in enumerate(agency_ids, start=100001):
             # Fresh random credentials each run: nothing secret-looking lives in the repo.
             # A file reference, because some providers rotate refresh tokens. Settings
-            # the sandbox suggests for its agencies go beside them (Alto's rate limit).
+            # the sandbox suggests for its agencies go beside them (Alto's rate limit),
+            # and the secret its webhooks are signed with, where the vendor has them.
             creds = {f: secrets.token_hex(16) for f in integration.credential_fields}
             creds.update(getattr(module, "AGENCY_SETTINGS", {}))
+            if webhooks:
+                creds["webhook_secret"] = secrets.token_urlsafe(24)
             path = credentials_dir / f"{name}-{agency_id}.json"
             path.write_text(json.dumps(creds))
             path.chmod(0o600)
-            sandbox_agencies.append({"agency_id": agency_id, "units": units, **creds})
+            sandbox_agencies.append({"agency_id": agency_id, "units": units,
+                                     "webhook_account": str(number), **creds})
             with connect(stack.env["PMS_DATABASE_URL"]) as conn:
                 agencies.register_agency(
                     conn, name, agency_id,
                     display_name=agency_id.replace("-", " ").title(),
                     credentials_ref=f"file:{path}",
+                    webhook_account=str(number) if webhooks else None,
                 )
                 conn.commit()
         sandbox = module.start_sandbox(sandbox_agencies, churn_seconds=churn_seconds)
         stack.stoppers.append(sandbox.stop)
         stack.sandboxes[name] = sandbox
         stack.env[f"PMS_{name.upper()}_BASE_URL"] = sandbox.base_url
-        say(f"{name}: sandbox at {sandbox.base_url}, agencies {', '.join(agency_ids)}")
+        notifies = ""
+        if webhooks and stack.receiver is not None:
+            sandbox.webhooks.subscribe(stack.receiver.url(name))
+            notifies = f", webhooks to {stack.receiver.url(name)}"
+        say(f"{name}: sandbox at {sandbox.base_url}, agencies {', '.join(agency_ids)}"
+            f"{notifies}")
 
 
 def prepare_dagster_home(path: Path) -> Path:

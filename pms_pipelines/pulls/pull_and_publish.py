@@ -184,7 +184,8 @@ def pull_and_publish(
                                     published=published)
             if not targeted:
                 watermarks.advance_watermark(conn, integration.name, agency_id, entity,
-                                             observed_at, change_cursor=cursor.found)
+                                             observed_at, change_cursor=cursor.found,
+                                             found_changes=report.published > 0)
         report.watermark_after = previous if targeted else observed_at
         report.seconds = time.monotonic() - started
         if log:

@@ -111,3 +111,38 @@ def test_incremental_schedule_skips_an_agency_with_a_pull_on_its_way(
         ))
         skipped = _schedule("buildium_incremental_pull")(context)
         assert isinstance(skipped, SkipReason), skipped
+
+
+def test_agency_fed_by_webhooks_is_polled_every_other_tick(db_url, monkeypatch,
+                                                            tmp_path) -> None:
+    from datetime import timedelta
+
+    from pms_pipelines.db import watermarks, webhook_notices
+
+    monkeypatch.setenv("PMS_DATABASE_URL", db_url)
+    monkeypatch.setenv("PMS_STREAM_NAME", "unused")
+    _register(db_url, "fed", "quiet")
+    instance = DagsterInstance.local_temp(str(tmp_path))
+    instance.add_dynamic_partitions("buildium_agencies", ["fed", "quiet"])
+    now = datetime.now(UTC)
+    with connect(db_url) as conn:
+        for agency in ("fed", "quiet"):
+            for entity in ("property", "landlord", "tenant", "tenancy"):
+                watermarks.advance_watermark(conn, "buildium", agency, entity, now)
+        conn.commit()
+        webhook_notices.store_notice(
+            conn, pms="buildium", agency_id="fed", dedupe_key="k", signature="s",
+            event_name="Lease.Updated", body=b"{}",
+            targets=[{"entity": "tenancy", "kind": "id", "ids": ["1"], "op": "upsert"}])
+
+    def polled() -> list[str]:
+        with build_schedule_context(instance=instance, scheduled_execution_time=now,
+                                    resources=resources()) as context:
+            return sorted(r.partition_key for r in _schedule("buildium_incremental_pull")(context))
+
+    assert polled() == ["quiet"]  # polled a tick ago, its webhooks coming: not this tick
+    with connect(db_url) as conn:  # the next tick: the last poll is two ticks old
+        conn.execute("UPDATE ingest.pull_watermark SET updated_at = %s",
+                     (now - timedelta(minutes=4),))
+        conn.commit()
+    assert polled() == ["fed", "quiet"]

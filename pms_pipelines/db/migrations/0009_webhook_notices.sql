@@ -29,6 +29,10 @@ CREATE TABLE ingest.webhook_notice (
 );
 CREATE INDEX webhook_notice_pending_idx ON ingest.webhook_notice (pms, agency_id, id)
     WHERE served_at IS NULL;
+-- The last notice of an agency (is it still sending?), and the purge of old ones.
+CREATE INDEX webhook_notice_agency_received_idx
+    ON ingest.webhook_notice (pms, agency_id, received_at);
+CREATE INDEX webhook_notice_received_idx ON ingest.webhook_notice (received_at);
 
 -- What the receiver answered without storing a notice, counted per day: events we do
 -- not use, accounts not registered, refused signatures, replays.
@@ -39,3 +43,9 @@ CREATE TABLE ingest.webhook_refusal (
     count           bigint      NOT NULL DEFAULT 0,
     PRIMARY KEY (pms, day, outcome)
 );
+
+-- When a poll (not a webhook's targeted pull) last published something for the entity:
+-- a change the webhooks did not bring (only real changes travel, so what a webhook
+-- already published is not found again). Polls finding changes while an agency's
+-- webhooks are quiet is what the `webhooks_flowing` check warns about.
+ALTER TABLE ingest.pull_watermark ADD COLUMN found_changes_at timestamptz;
