@@ -45,11 +45,12 @@ def test_targets_and_names_match_the_modules() -> None:
         assert target in modules
     secrets_tf = (ROOT / "terraform" / "modules" / "secrets" / "main.tf").read_text()
     assert '"${var.name}/database/${each.key}-url"' in secrets_tf
-    for key in ("consumer", "migrator", "dagster"):
+    for key in ("consumer", "migrator", "dagster", "webhooks"):
         assert f"pms-staging/database/{key}-url" in GUIDE
+        assert key in secrets_tf
     assert '"${var.name}/agencies/${each.key}"' in secrets_tf
     assert "pms-staging/agencies/buildium/acme-lettings" in GUIDE
     roles = (ROOT / "pms_pipelines" / "db" / "roles.py").read_text()
     assert "pms_pipelines/db/roles.py" in GUIDE
-    for role in ("pms_migrator", "pms_consumer", "pms_reader", "dagster"):
+    for role in ("pms_migrator", "pms_consumer", "pms_reader", "pms_webhooks", "dagster"):
         assert role in roles and role in GUIDE

@@ -146,7 +146,8 @@ def _env_entries(value: Any) -> list[tuple[str, str]]:
 
 def test_no_secret_in_a_plain_ecs_environment_value() -> None:
     task_definitions = resources("aws_ecs_task_definition")
-    assert {t.name for t in task_definitions} == {"webserver", "daemon", "code_location", "run", "migrate"}
+    assert {t.name for t in task_definitions} == {"webserver", "daemon", "code_location", "run",
+                                                  "migrate", "webhooks"}
     entries = _env_entries(locals_of("modules/dagster")) + _env_entries(
         [t.body["container_definitions"] for t in task_definitions])
     plain = {name for name, kind in entries if kind == "value"}
@@ -166,22 +167,32 @@ def test_webserver_only_behind_authenticated_https() -> None:
     listeners = resources("aws_lb_listener")
     assert listeners
     for listener in listeners:
-        actions = listener.body["default_action"]
-        kinds = [a["type"] for a in actions]
-        if "forward" in kinds:
-            assert listener.body["protocol"] == "HTTPS" and listener.body["port"] == 443
-            assert "TLS13" in listener.body["ssl_policy"]
-            auth = [a for a in actions if a["type"] in ("authenticate-cognito", "authenticate-oidc")]
-            forward = next(a for a in actions if a["type"] == "forward")
-            assert auth and min(a["order"] for a in auth) < forward["order"], "authenticate before forwarding"
+        assert [a["type"] for a in listener.body["default_action"]] != ["forward"]
+        if listener.body["port"] == 443:
+            assert listener.body["protocol"] == "HTTPS" and "TLS13" in listener.body["ssl_policy"]
+    # Forwarding happens in rules only: to the webserver from allowed_cidrs after sign-in,
+    # to the webhook receiver for POST /webhooks/* alone (each delivery is signed).
+    rules = {r.name: r.body for r in resources("aws_lb_listener_rule")}
+    assert set(rules) == {"ui", "webhooks"}
+    ui_actions = rules["ui"]["action"]
+    auth = [a for a in ui_actions if a["type"] in ("authenticate-cognito", "authenticate-oidc")]
+    forward = next(a for a in ui_actions if a["type"] == "forward")
+    assert auth and min(a["order"] for a in auth) < forward["order"], "authenticate before forwarding"
+    assert "webserver" in forward["target_group_arn"]
+    assert "source_ip" in str(rules["ui"]["condition"])
+    webhooks = rules["webhooks"]
+    assert one(webhooks["condition"][0], "path_pattern")["values"] == ["/webhooks/*"]
+    assert one(webhooks["condition"][1], "http_request_method")["values"] == ["POST"]
+    assert "webhooks" in one(webhooks, "action")["target_group_arn"]
     [pool] = resources("aws_cognito_user_pool")
     assert one(pool.body, "admin_create_user_config")["allow_admin_create_user_only"] is True
     assert pool.body["mfa_configuration"] == "ON"
 
     # Webserver tasks accept traffic from the load balancer's security group only.
-    to_webserver = [r for r in resources("aws_vpc_security_group_ingress_rule") if r.body.get("from_port") == 3000]
-    assert to_webserver and all(
-        r.body["referenced_security_group_id"] == "${aws_security_group.alb.id}" for r in to_webserver)
+    to_tasks = [r for r in resources("aws_vpc_security_group_ingress_rule")
+                if r.body.get("from_port") in (3000, "${local.webhook_port}")]
+    assert len(to_tasks) == 2 and all(
+        r.body["referenced_security_group_id"] == "${aws_security_group.alb.id}" for r in to_tasks)
     for rule in resources("aws_vpc_security_group_ingress_rule"):
         assert rule.body.get("cidr_ipv4") in (None, "${each.value}"), "only allowed_cidrs reach anything"
     for service in resources("aws_ecs_service"):
@@ -193,9 +204,12 @@ def test_daemon_is_a_singleton_and_the_rest_autoscale() -> None:
     services = {s.name: s.body for s in resources("aws_ecs_service")}
     assert services["daemon"]["desired_count"] == 1
     assert services["daemon"]["deployment_maximum_percent"] == 100, "never two daemons during a deploy"
-    [target] = resources("aws_appautoscaling_target")
-    assert "webserver" in str(target.body["for_each"]) and "code-location" in str(target.body["for_each"])
-    assert "daemon" not in str(target.body["for_each"])
+    targets = {t.name: t.body for t in resources("aws_appautoscaling_target")}
+    assert set(targets) == {"service", "webhooks"}
+    assert "webserver" in str(targets["service"]["for_each"])
+    assert "code-location" in str(targets["service"]["for_each"])
+    assert "daemon" not in str(targets["service"]["for_each"])
+    assert "aws_ecs_service.webhooks" in targets["webhooks"]["resource_id"]
 
 
 def test_lake_tables_project_daily_partitions() -> None:

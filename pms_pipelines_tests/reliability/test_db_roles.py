@@ -26,7 +26,11 @@ from pms_pipelines.db.lake_counts import add_handled_counts
 from pms_pipelines.db.loader import apply_events
 from pms_pipelines.db.migrate import migrate
 from pms_pipelines.db.snapshots import replace_snapshot
-from pms_pipelines.db.roles import CONSUMER, DAGSTER, MIGRATOR, READER, bootstrap_roles
+from pms_pipelines.db import webhook_notices
+from pms_pipelines.db.agencies import agency_by_webhook_account
+from pms_pipelines.db.roles import (
+    CONSUMER, DAGSTER, MIGRATOR, READER, WEBHOOKS, bootstrap_roles,
+)
 from pms_pipelines_tests.db.sample_events import event, property_record, tenant_record
 from pms_pipelines_tests.reliability import figures
 
@@ -55,7 +59,7 @@ def _create_role(conn: psycopg.Connection, name: str, extra: str = "") -> None:
 @pytest.fixture
 def roles(empty_db_url: str, postgres_server_url: str) -> Iterator[Roles]:
     dagster_db = f"pms_dagster_{uuid.uuid4().hex[:10]}"
-    passwords = {r: secrets.token_urlsafe(16) for r in (MIGRATOR, CONSUMER, DAGSTER)}
+    passwords = {r: secrets.token_urlsafe(16) for r in (MIGRATOR, CONSUMER, DAGSTER, WEBHOOKS)}
     for _ in range(2):
         bootstrap_roles(empty_db_url, passwords, dagster_database=dagster_db)
     found = Roles(empty_db_url, dagster_db, passwords)
@@ -193,3 +197,48 @@ def test_the_migrator_owns_the_schema_and_the_others_do_not(roles: Roles) -> Non
         assert migrate(roles.url(MIGRATOR)) == []  # the migration task runs again: no-op
         refused = _refused(conn, ("SELECT * FROM app.account",))
     _record(MIGRATOR, 2, refused, "ran every migration and owns every pms/ingest table")
+
+
+WEBHOOKS_MUST_NOT = (
+    "SELECT * FROM pms.tenant", "SELECT * FROM ingest.pull_watermark",
+    "SELECT * FROM ingest.dead_letter", "UPDATE ingest.agency SET enabled = false",
+    "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref) "
+    "VALUES ('x', 'y', 'z', 'env:X')",
+    "UPDATE ingest.webhook_notice SET served_at = now()", "DELETE FROM ingest.webhook_notice",
+    "TRUNCATE ingest.webhook_notice", "CREATE TABLE ingest.x (id int)",
+    "SELECT * FROM app.account", f"SET ROLE {CONSUMER}",
+)
+
+
+@pytest.mark.parametrize("bootstrapped", ["before the migrations", "again after them"])
+def test_the_webhooks_role_stores_notices_and_nothing_else(roles: Roles,
+                                                           bootstrapped: str) -> None:
+    if bootstrapped == "again after them":  # an environment that had the tables first
+        bootstrap_roles(roles.admin_url, roles.passwords, dagster_database=roles.dagster_db)
+    with roles.connect(CONSUMER) as conn:
+        register_agency(conn, "buildium", "acme", display_name="Acme",
+                        credentials_ref="secretsmanager:pms/agencies/buildium/acme",
+                        webhook_account="123456")
+        conn.commit()
+    with roles.connect(WEBHOOKS) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "3s"
+        steps: list[Callable[[], object]] = [
+            lambda: agency_by_webhook_account(conn, "buildium", "123456"),
+            lambda: webhook_notices.store_notice(
+                conn, pms="buildium", agency_id="acme", dedupe_key="k", signature="s",
+                event_name="Lease.Updated", body=b"{}",
+                targets=[{"entity": "tenancy", "kind": "id", "ids": ["1"], "op": "upsert"}]),
+            lambda: webhook_notices.store_notice(  # a retry: found, not stored again
+                conn, pms="buildium", agency_id="acme", dedupe_key="k", signature="s2",
+                event_name="Lease.Updated", body=b"{}", targets=[]),
+            lambda: webhook_notices.count_refusal(conn, "buildium", "bad signature"),
+            lambda: webhook_notices.count_refusal(conn, "buildium", "bad signature"),
+        ]
+        for step in steps:
+            step()
+            conn.commit()
+        refused = _refused(conn, WEBHOOKS_MUST_NOT)
+    message = _refused_connection(lambda: roles.connect(WEBHOOKS, roles.dagster_db))
+    assert "permission denied" in message or "not permitted" in message
+    _record(WEBHOOKS, len(steps), refused + 1, f"bootstrapped {bootstrapped}: looks up "
+            "agencies, stores notices, counts refusals; no pms rows, no other ingest table")

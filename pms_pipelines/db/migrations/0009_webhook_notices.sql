@@ -49,3 +49,15 @@ CREATE TABLE ingest.webhook_refusal (
 -- already published is not found again). Polls finding changes while an agency's
 -- webhooks are quiet is what the `webhooks_flowing` check warns about.
 ALTER TABLE ingest.pull_watermark ADD COLUMN found_changes_at timestamptz;
+
+-- The webhook receiver's role (pms_pipelines/db/roles.py), where it exists already: what
+-- it may touch, nothing more. (Bootstrapping the roles after this grants the same.)
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pms_webhooks') THEN
+        GRANT SELECT ON ingest.agency TO pms_webhooks;
+        GRANT SELECT, INSERT ON ingest.webhook_notice TO pms_webhooks;
+        GRANT USAGE ON SEQUENCE ingest.webhook_notice_id_seq TO pms_webhooks;
+        GRANT SELECT, INSERT, UPDATE ON ingest.webhook_refusal TO pms_webhooks;
+    END IF;
+END $$;

@@ -42,6 +42,7 @@ module "platform" {
   webserver_domain         = var.webserver_domain
   webserver_internal       = var.webserver_internal
   allowed_cidrs            = var.allowed_cidrs
+  webhook_allowed_cidrs    = var.webhook_allowed_cidrs
   image_pull_account_ids   = var.image_pull_account_ids
   alert_webhook_secret_arn = var.alert_webhook_secret_arn
 }

@@ -1,6 +1,8 @@
-# The webserver is reached only through this load balancer: HTTPS, every request
-# authenticated by Cognito before it is forwarded; plain HTTP only redirects. With
-# webserver_internal = true the balancer is also off the internet (VPN / peered VPC only).
+# The webserver is reached only through this load balancer: HTTPS, from allowed_cidrs,
+# every request authenticated by Cognito before it is forwarded; plain HTTP only
+# redirects. The webhook receiver shares it on POST /webhooks/* (webhooks.tf). With
+# webserver_internal = true the balancer is also off the internet (VPN / peered VPC
+# only), which vendors' webhooks cannot reach.
 resource "aws_security_group" "alb" {
   name        = "${var.name}-alb"
   description = "Dagster UI load balancer"
@@ -53,6 +55,7 @@ resource "aws_lb" "webserver" {
 }
 
 resource "aws_lb_target_group" "webserver" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer (TLS 1.3 policy); targets are in private subnets and accept only the balancer's security group.
   name        = "${var.name}-webserver"
   port        = 3000
   protocol    = "HTTP"
@@ -75,21 +78,15 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   certificate_arn   = var.certificate_arn
 
+  # Only the listener rules answer (webhooks.tf): POST /webhooks/* to the receiver, the
+  # UI to allowed_cidrs after sign-in. Anything else is refused.
   default_action {
-    type  = "authenticate-cognito"
-    order = 1
-    authenticate_cognito {
-      user_pool_arn       = aws_cognito_user_pool.operators.arn
-      user_pool_client_id = aws_cognito_user_pool_client.dagster.id
-      user_pool_domain    = aws_cognito_user_pool_domain.operators.domain
-      session_timeout     = 28800
+    type = "fixed-response"
+    fixed_response {
+      content_type = "text/plain"
+      message_body = "Forbidden"
+      status_code  = "403"
     }
-  }
-
-  default_action {
-    type             = "forward"
-    order            = 2
-    target_group_arn = aws_lb_target_group.webserver.arn
   }
 }
 

@@ -45,7 +45,7 @@ locals {
     { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
   ]
 
-  log_groups = toset(["webserver", "daemon", "code-location", "run", "migrate"])
+  log_groups = toset(["webserver", "daemon", "code-location", "run", "migrate", "webhooks"])
 }
 
 resource "aws_ecs_cluster" "this" {

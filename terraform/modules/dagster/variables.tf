@@ -44,7 +44,7 @@ variable "database_security_group_id" {
 }
 
 variable "database_url_secret_arns" {
-  description = "Secret ARNs of the consumer, migrator and dagster database URLs (keys: consumer, migrator, dagster)."
+  description = "Secret ARNs of the database URLs (keys: consumer, migrator, dagster, webhooks)."
   type        = map(string)
 }
 
@@ -180,4 +180,28 @@ variable "alert_webhook_secret_arn" {
   description = "Optional: ARN of a secret holding a Slack-compatible webhook URL (PMS_ALERT_WEBHOOK_URL); empty: SNS only."
   type        = string
   default     = ""
+}
+
+variable "webhook_allowed_cidrs" {
+  description = "CIDRs the PMS vendors deliver webhooks from; they publish none, so the internet. Only POST /webhooks/* is forwarded from them."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "webhook_min_tasks" {
+  description = "Webhook receiver tasks at rest (two: one can be replaced while the other answers)."
+  type        = number
+  default     = 2
+}
+
+variable "webhook_max_tasks" {
+  description = "Webhook receiver tasks at most."
+  type        = number
+  default     = 8
+}
+
+variable "webhook_requests_per_task" {
+  description = "ALB requests per receiver task per minute that autoscaling keeps to."
+  type        = number
+  default     = 3000
 }

@@ -159,6 +159,8 @@ module "dagster" {
   run_memory                 = var.run_memory
   webserver_max_tasks        = var.webserver_max_tasks
   code_location_max_tasks    = var.code_location_max_tasks
+  webhook_allowed_cidrs      = var.webhook_allowed_cidrs
+  webhook_max_tasks          = var.webhook_max_tasks
   alert_topic_arn            = module.alerts.topic_arn
   alert_webhook_secret_arn   = var.alert_webhook_secret_arn
 }

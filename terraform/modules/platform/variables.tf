@@ -122,3 +122,15 @@ variable "alert_webhook_secret_arn" {
   type        = string
   default     = ""
 }
+
+variable "webhook_allowed_cidrs" {
+  description = "CIDRs PMS vendors deliver webhooks from (only POST /webhooks/* is forwarded from them); vendors publish none: the internet."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "webhook_max_tasks" {
+  description = "Webhook receiver autoscaling ceiling."
+  type        = number
+  default     = 8
+}

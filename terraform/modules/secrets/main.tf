@@ -12,6 +12,8 @@ locals {
     consumer = "Connection URL of the pms_consumer role (postgresql://...)"
     # PMS_DATABASE_URL for the migration task only: pms_migrator owns the schemas.
     migrator = "Connection URL of the pms_migrator role (postgresql://...)"
+    # PMS_DATABASE_URL for the webhook receiver: pms_webhooks stores notices, nothing else.
+    webhooks = "Connection URL of the pms_webhooks role (postgresql://...)"
     # DAGSTER_PG_URL: the dagster role on the dagster database, psycopg2 driver named.
     dagster = "Dagster storage URL of the dagster role (postgresql+psycopg2://...)"
   }
