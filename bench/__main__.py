@@ -34,6 +34,7 @@ FIGURES = {
     "8": ("bench.f8_latency", "latency"),
     "9": ("bench.f9_end_to_end", "whole path vs dlt"),
     "10": ("bench.f10_change_detection", "only real changes travel"),
+    "11": ("bench.f11_webhooks", "webhooks"),
 }
 # Same-run ratios of two throughputs, which a shared box moves by several per cent from
 # one run to the next: each is measured `repeats` times and the median run reported.

@@ -58,6 +58,11 @@ class Sizes:
     latency_interval_s: float | None = None  # None: the local stack's default sensor interval
     e2e_records: int = 50_000  # figure 9: sandbox records (units+owners+tenants+leases)
     change_units: int = 2000  # figure 10: an unchanged agency pulled in full
+    webhook_changes: int = 200  # figure 11: changes per agency (two hooked, two polled)
+    webhook_seconds: float = 240.0  # made over this long
+    webhook_units: int = 60
+    webhook_poll_s: float | None = None  # None: the local incremental cadence (120 s)
+    webhook_model_dagster: bool = True  # add Dagster's daemon loop, queue and run start
     batch_limit: int = BATCH_LIMIT  # the consumer's
 
     @classmethod
@@ -68,6 +73,8 @@ class Sizes:
             rate_pull_page_size=10, incremental_agencies=1, incremental_units=20,
             tick_shards=8, tick_repeats=1, latency_events=8, latency_seconds=2.0,
             latency_interval_s=1.0, e2e_records=400, batch_limit=200, change_units=20,
+            webhook_changes=4, webhook_seconds=2.0, webhook_units=10, webhook_poll_s=2.0,
+            webhook_model_dagster=False,
         )
 
 

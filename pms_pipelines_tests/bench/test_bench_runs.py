@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["1", "2", "3", "4", "5", "6", "7a", "7b", "8", "9", "10a", "10b", "10c"]
+EXPECTED = ["1", "2", "3", "4", "5", "6", "7a", "7b", "8", "9", "10a", "10b", "10c", "11a",
+            "11b", "11c"]
 
 
 def _run_tiny(out: Path, *options: str) -> tuple[dict, str]:
@@ -80,6 +81,14 @@ def test_every_figure_runs_and_ratios_come_from_measurements(tmp_path: Path) -> 
     assert figures["10b"]["baseline"] == d["reconsumed_records"] == sum(
         r["published"] for r in d["republish"])
     assert figures["10c"]["baseline"] == sorted(r["seconds"] for r in d["republish"])[1]
+    # Webhooks: every change of both paths reached a row; the figures are their p95s and
+    # the requests each hooked agency's sandbox counted per change.
+    d = details["11a"]
+    assert d["changes"] == {"webhook": 4 * 2, "polled": 4 * 2}  # 4 per agency, 2 each
+    assert figures["11a"]["ours"] == d["webhook_p95_s"] >= d["webhook_p50_s"] > 0
+    assert figures["11a"]["baseline"] == d["polled_p95_s"] > 0
+    assert figures["11b"]["ours"] == max(d["requests_per_change"].values()) > 0
+    assert set(d["requests_per_change"]) == {"buildium", "reapit"}
 
     # The table: a header and one row per figure, also printed and in the JSON.
     lines = report["table"].splitlines()

@@ -102,11 +102,16 @@ class ReapitClient(RestClient):
 
     def named(self, resource: Resource, ids: Iterable[str]
               ) -> Iterator[tuple[dict[str, Any], bool]]:
-        """(record, gone) for each of these ids, live or archived (deactivated)."""
-        ids = list(ids)
+        """(record, gone) for each of these ids, live or archived (deactivated): the live
+        ones first, then the archive for the ids not found live only (a webhook names a
+        live record most of the time: one request, not two)."""
+        missing = {i for i in ids if isinstance(i, str) and i != ""}
         for gone in (False, True):
-            for record in self.by_ids(resource, "id", ids, IDS_PER_REQUEST,
+            if not missing:
+                return
+            for record in self.by_ids(resource, "id", sorted(missing), IDS_PER_REQUEST,
                                       params=self.live(resource, gone)):
+                missing.discard(str(record.get("id")))
                 yield record, gone
 
     def signing_key(self, key_id: str) -> bytes:
