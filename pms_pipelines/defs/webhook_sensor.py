@@ -5,12 +5,18 @@ running, whatever launched it): notices that arrive meanwhile wait for that run 
 and are served together by the next (a burst is coalesced). The run is the agency's
 pull job, asked for just the entities the notices name, tagged with the notices it
 serves; it marks them served once every entity is published. A failed run leaves them
-waiting: the next tick asks again (no `run_key`, which would never ask twice).
+waiting: a tick after `RETRY_AFTER` asks again (no `run_key`, which would never ask
+twice). Served notices older than `KEEP_SERVED` are purged, a few per tick.
 """
 
 from __future__ import annotations
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from datetime import datetime, timedelta, timezone
+
+from dagster import (
+    DagsterInstance, DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter,
+    SensorEvaluationContext, SkipReason, sensor,
+)
 
 from pms_pipelines.db import webhook_notices
 from pms_pipelines.defs.pull_assets import agency_partitions, pull_asset_key
@@ -24,6 +30,11 @@ from pms_pipelines.settings import schedules
 NOTICES_PER_RUN = 500
 # Ahead of scheduled pulls, behind consumes: a few records, and someone is waiting.
 WEBHOOK_PRIORITY = "5"
+# After a failed webhook run of an agency, its notices wait this long before the next
+# try (not a failing run, and an alert, every tick); polls go on meanwhile.
+RETRY_AFTER = timedelta(minutes=1)
+# Served notices are kept this long (which run served what), then purged a few per tick.
+KEEP_SERVED = timedelta(days=7)
 
 
 def build_webhook_sensor(registry: dict[str, Integration], jobs: list):  # noqa: ANN001,ANN201
@@ -39,11 +50,14 @@ def build_webhook_sensor(registry: dict[str, Integration], jobs: list):  # noqa:
     def webhook_sensor(context: SensorEvaluationContext, postgres: PostgresResource):
         busy = tag_values_in_flight(context.instance, None, names.AGENCY_TAG)
         requests, waiting = [], 0
+        now = datetime.now(timezone.utc)
         with postgres.connect("pms-webhook-sensor") as conn:
+            webhook_notices.purge_served(conn, now - KEEP_SERVED, limit=1000)
             pending = webhook_notices.pending_agencies(conn, NOTICES_PER_RUN)
             for (pms, agency_id), ids in pending.items():
                 integration = served.get(pms)
-                if f"{pms}/{agency_id}" in busy or integration is None:
+                if (f"{pms}/{agency_id}" in busy or integration is None
+                        or _failed_lately(context.instance, f"{pms}/{agency_id}", now)):
                     waiting += 1
                     continue
                 partitions = agency_partitions(integration).name
@@ -70,6 +84,14 @@ def build_webhook_sensor(registry: dict[str, Integration], jobs: list):  # noqa:
         return requests
 
     return webhook_sensor
+
+
+def _failed_lately(instance: DagsterInstance, agency: str, now: datetime) -> bool:
+    """A webhook run of the agency failed within `RETRY_AFTER`."""
+    return bool(instance.get_run_records(RunsFilter(
+        statuses=[DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED],
+        tags={names.AGENCY_TAG: agency, names.MODE_TAG: "webhook"},
+        updated_after=now - RETRY_AFTER), limit=1))
 
 
 def _span(ids: list[int]) -> str:

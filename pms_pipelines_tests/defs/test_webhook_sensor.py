@@ -49,6 +49,13 @@ def test_notices_become_one_targeted_run_per_agency(
     assert _requested(instance) == []  # a pull of the agency is on its way
     instance.report_run_failed(in_flight)
 
+    failed = instance.create_run_for_job(  # a webhook run of the agency failed just now
+        defs.resolve_job_def("buildium_pull_job"),
+        tags={names.AGENCY_TAG: "buildium/acme", names.MODE_TAG: "webhook"})
+    instance.report_run_failed(failed)
+    assert _requested(instance) == []  # its notices wait a minute: not a failure a tick
+    instance.delete_run(failed.run_id)
+
     [request] = _requested(instance)
     assert request.partition_key == "acme" and request.run_key is None
     assert request.tags[names.MODE_TAG] == "webhook"
