@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import socket
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -13,8 +16,9 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from pms_pipelines.db import webhook_notices
+from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit.sandbox_webhooks import Change, SigningKey
+from pms_pipelines.webhooks.serve import start_receiver
 from pms_pipelines_tests.fixtures.webhooks import BUILDIUM_ACCOUNT, WebhookStack
 
 # The example of Buildium's "Signature Checks" section, as its step 1 shows it.
@@ -172,26 +176,51 @@ def test_burst_of_1000_notices_each_stored_once(webhook_stack: WebhookStack) -> 
     assert sorted(int(t[0]["ids"][0]) for *_, t, _ in notices) == list(range(1, 1001))
 
 
-def test_receiver_dying_after_storing_loses_and_doubles_nothing(
-        webhook_stack: WebhookStack, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stored, then no answer (the process died before replying: the vendor sees a
-    failure): the vendor's retry finds the notice kept and is not stored again."""
-    real = webhook_notices.store_notice
-    died: list[int] = []
+def test_receiver_killed_after_storing_loses_and_doubles_nothing(
+        webhook_stack: WebhookStack, tmp_path) -> None:  # noqa: ANN001
+    """A receiver process that dies right after storing a notice, before answering: the
+    vendor sees no answer and retries; the receiver that takes its place finds the
+    notice kept (the vendor's key) and does not store it again."""
+    port = _free_port()
+    log = open(tmp_path / "dying.log", "wb")  # noqa: SIM115 - closed below
+    dying = subprocess.Popen(
+        [sys.executable, "-m", "pms_pipelines_tests.webhooks.dying_receiver", str(port),
+         webhook_stack.db_url], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_listening(port, dying)
+        buildium = webhook_stack.sandboxes["buildium"]
+        buildium.webhooks.subscribe(f"http://127.0.0.1:{port}/webhooks/buildium")
+        buildium.touch("acme", "tenancy")  # sent by the sandbox, retried after 1 s
+        assert dying.wait(timeout=15) == 137  # it stored, then died before answering
+        assert len(webhook_stack.notices()) == 1
+        again = start_receiver(REGISTRY, webhook_stack.db_url, port=port)
+        try:
+            deadline = time.monotonic() + 15
+            while buildium.webhooks.counts["sent"] < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            again.stop()
+        assert buildium.webhooks.counts["retried"] == 1
+        assert buildium.webhooks.counts["sent"] == 1
+        assert len(webhook_stack.notices()) == 1
+    finally:
+        dying.kill()
+        log.close()
 
-    def store_then_die(*args, **kwargs):  # noqa: ANN002,ANN003,ANN202
-        stored = real(*args, **kwargs)
-        if not died:
-            died.append(stored[1])
-            raise ConnectionAbortedError("the receiver died before answering")
-        return stored
 
-    monkeypatch.setattr(webhook_notices, "store_notice", store_then_die)
-    buildium = webhook_stack.sandboxes["buildium"]
-    buildium.touch("acme", "tenancy")  # queued and sent by the sandbox, retried after 1 s
-    deadline = time.monotonic() + 15
-    while buildium.webhooks.counts["sent"] < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert buildium.webhooks.counts["retried"] == 1
-    assert buildium.webhooks.counts["sent"] == 1
-    assert len(webhook_stack.notices()) == 1 and died
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the receiver process exited before listening"
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("the receiver process did not listen")
