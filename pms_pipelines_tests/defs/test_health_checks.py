@@ -48,7 +48,13 @@ def test_health_checks_pass_warn_and_fail(
     consume_until_caught_up(instance, db_url, kinesis_stream)
 
     first = _evaluate(instance)
-    assert len(first) == 2 * sum(len(i.entities) for i in REGISTRY.values()) + 3 + 2
+    from pms_pipelines.defs.health_checks import notified_entities
+
+    assert len(first) == sum(2 * len(i.entities) + len(notified_entities(i))
+                             for i in REGISTRY.values()) + 3 + 2
+    # No agency registered with a webhook account: nothing for webhooks_flowing to judge.
+    flowing = first[("buildium/tenancy", "webhooks_flowing")]
+    assert flowing.passed and _meta(flowing)["agencies"] == 0
     for entity in ENTITIES:
         fresh = first[(f"buildium/{entity}", "pull_fresh")]
         assert fresh.passed and _meta(fresh)["agencies"] == 1
