@@ -34,6 +34,8 @@ class Schedules:
     consumer_interval_s: int
     agency_interval_s: int
     consume_max_records: int
+    consume_linger_s: float  # a caught-up consume run stays on its shard this long
+    consume_max_s: float  # ... but lingers no more after this long
     webhook_interval_s: int  # how often stored webhook notices become targeted pulls
     webhook_poll_s: int  # incremental polls of an agency whose webhooks come: this often
 
@@ -48,6 +50,11 @@ def schedules() -> Schedules:
         consumer_interval_s=int(os.environ.get("PMS_CONSUMER_INTERVAL_S", "10" if local else "30")),
         agency_interval_s=int(os.environ.get("PMS_AGENCY_INTERVAL_S", "15" if local else "60")),
         consume_max_records=int(os.environ.get("PMS_CONSUME_MAX_RECORDS", "50000")),
+        # 0: a run ends once caught up (the sensor starts the next when records come).
+        # The local stack sets 60 (`make dev`): a change then reaches its row in about a
+        # second, not a sensor tick, a queue wait and a process start later.
+        consume_linger_s=float(os.environ.get("PMS_CONSUME_LINGER_S", "0")),
+        consume_max_s=float(os.environ.get("PMS_CONSUME_MAX_S", "600")),
         webhook_interval_s=int(os.environ.get("PMS_WEBHOOK_INTERVAL_S", "2" if local else "5")),
         # Every other incremental tick: well inside the freshness window (three ticks).
         webhook_poll_s=int(os.environ.get("PMS_WEBHOOK_POLL_S") or 2 * cron_interval_s(

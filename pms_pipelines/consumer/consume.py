@@ -85,9 +85,14 @@ def consume_shard(
     run_id: str | None = None,
     on_batch: Callable[[ConsumeReport], None] | None = None,
     before_commit: Callable[[Any, BatchResult], None] | None = None,
+    linger_s: float = 0.0,
+    max_seconds: float | None = None,
 ) -> ConsumeReport:
     """Apply the shard's records after its checkpoint until caught up, ended or at
     `max_records`; returns what was done. Raises on any error after the last commit.
+    Once caught up it stays on the shard for `linger_s` without a record, applying what
+    arrives meanwhile within a second, but lingers no more once `max_seconds` have
+    passed (the run ends, its work shows, the sensor starts the next).
 
     `before_commit(conn, result)` runs inside each batch's transaction (the lake sender)."""
     lake_hook = None if before_commit is None else functools.partial(before_commit, conn)
@@ -119,7 +124,8 @@ def consume_shard(
     tail = ReaderTail()
     batches = read_shard(
         kinesis, stream, shard_id, position, batch_limit=batch_limit, max_records=max_records,
-        tail=tail,
+        tail=tail, linger_s=linger_s,
+        until=None if max_seconds is None else started + max_seconds,
     )
     for batch in read_ahead(batches, "shard-reader"):
         if gap is not None and batch.records:  # only when there is something after it
@@ -127,6 +133,7 @@ def consume_shard(
         results = apply_isolating(apply, batch.records, expected, batch.shard_ended)
         expected = results[-1].checkpoint
         report.add(results, batch)
+        report.seconds = time.monotonic() - started
         if on_batch is not None:
             on_batch(report)
     if tail.iterator is not None and tail.issued_at is not None:  # the sensor's next probe

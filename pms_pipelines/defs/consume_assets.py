@@ -1,7 +1,10 @@
 """The stream as an asset, and the RDS tables the consume job loads from it."""
 
+import time
+
 from dagster import (
     AssetExecutionContext,
+    AssetMaterialization,
     AssetKey,
     AssetSelection,
     AssetSpec,
@@ -42,6 +45,14 @@ def stream_spec(upstream: list[AssetKey]) -> AssetSpec:
 class ConsumeConfig(Config):
     shard_id: str
     max_records: int = schedules().consume_max_records
+    linger_s: float = schedules().consume_linger_s
+    """Once caught up, stay on the shard this long without a record (0: end at once)."""
+    max_seconds: float = schedules().consume_max_s
+    """Linger no more after this long: the run ends and the sensor starts the next."""
+
+
+# A lingering run shows what it loaded so far this often (it may run for minutes).
+SHOW_EVERY_S = 30.0
 
 
 @multi_asset(
@@ -64,12 +75,21 @@ def consume_stream(
     kinesis: KinesisResource,
     firehose: FirehoseResource,
 ):
+    shown = {"at": time.monotonic(), "records": 0}
+
     def progress(report: ConsumeReport) -> None:
         if report.batches % 10 == 0:
             context.log.info(
                 f"shard {config.shard_id}: {report.records} records, {report.loaded} loaded, "
                 f"{report.rejected} rejected, {report.millis_behind_latest} ms behind"
             )
+        if (config.linger_s and time.monotonic() - shown["at"] >= SHOW_EVERY_S
+                and report.records > shown["records"]):
+            shown.update(at=time.monotonic(), records=report.records)
+            for entity in ENTITIES:
+                context.log_event(AssetMaterialization(
+                    asset_key=rds_table_key(entity), metadata=_metadata(config, report, sink,
+                                                                        entity)))
 
     sink = None
     if firehose.delivery_stream:
@@ -88,6 +108,8 @@ def consume_stream(
                 run_id=context.run_id,
                 on_batch=progress,
                 before_commit=sink,
+                linger_s=config.linger_s,
+                max_seconds=config.max_seconds,
             )
         except CheckpointExpired as gap:  # the stream's retention_gap check, right now
             affected = affected_agencies(conn, kinesis.stream_name, [config.shard_id])
@@ -106,20 +128,23 @@ def consume_stream(
         f"ended={report.shard_ended}"
     )
     for entity in ENTITIES:
-        yield MaterializeResult(
-            asset_key=rds_table_key(entity),
-            metadata={
-                "shard_id": config.shard_id,
-                "loaded": report.loaded_by_entity.get(entity, 0),
-                "records_in_run": report.records,
-                "stale_in_run": report.stale,
-                "rejected_in_run": report.rejected,
-                "isolated_in_run": report.isolated,
-                "lag_seconds": round(report.millis_behind_latest / 1000, 3),
-                "events_per_second": round(report.events_per_second, 1),
-                "sent_to_lake_in_run": sink.stats.delivered if sink else 0,
-            },
-        )
+        yield MaterializeResult(asset_key=rds_table_key(entity),
+                                metadata=_metadata(config, report, sink, entity))
+
+
+def _metadata(config: ConsumeConfig, report: ConsumeReport, sink: LakeSink | None,
+              entity: str) -> dict[str, object]:
+    return {
+        "shard_id": config.shard_id,
+        "loaded": report.loaded_by_entity.get(entity, 0),
+        "records_in_run": report.records,
+        "stale_in_run": report.stale,
+        "rejected_in_run": report.rejected,
+        "isolated_in_run": report.isolated,
+        "lag_seconds": round(report.millis_behind_latest / 1000, 3),
+        "events_per_second": round(report.events_per_second, 1),
+        "sent_to_lake_in_run": sink.stats.delivered if sink else 0,
+    }
 
 
 consume_job = define_asset_job(

@@ -38,6 +38,7 @@ FIREHOSE_STREAM = "pms-handled-events"
 ALERT_TOPIC = "pms-alerts"
 RAW_PREFIX = "raw/"
 AGENCIES = ("acme-lettings", "harbour-homes", "northside-rentals")
+LOCAL_CONSUME_LINGER_S = "60"  # settings.py: consume runs stay on their shard a minute
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,7 +63,11 @@ def start_stack(
     agencies: tuple[str, ...] = AGENCIES,
     say: Callable[[str], None] = print,
 ) -> LocalStack:
-    stack = LocalStack(env={"PMS_ENV": "local", "PMS_STREAM_NAME": STREAM})
+    # Consume runs stay on their shard a minute once caught up (settings.py): a change
+    # reaches its row in about a second, not a sensor tick and a run start later.
+    stack = LocalStack(env={"PMS_ENV": "local", "PMS_STREAM_NAME": STREAM,
+                            "PMS_CONSUME_LINGER_S": os.environ.get("PMS_CONSUME_LINGER_S",
+                                                                   LOCAL_CONSUME_LINGER_S)})
     try:
         _start_postgres(stack, state_dir, say)
         _start_aws(stack, say)

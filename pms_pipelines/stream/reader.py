@@ -21,6 +21,9 @@ from pms_pipelines.stream.records import StreamRecord
 
 THROTTLED = {"ProvisionedThroughputExceededException", "LimitExceededException"}
 EMPTY_PAGE_PAUSE_S = 0.2
+# Between the polls of a caught-up reader that lingers: two GetRecords a second of the
+# five a shard allows, the rest left to the sensor's probe and a replay.
+LINGER_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,17 @@ def read_shard(
     empty_polls: int = 2,
     sleep: Callable[[float], None] = time.sleep,
     tail: ReaderTail | None = None,
+    linger_s: float = 0.0,
+    until: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[ShardBatch]:
     """Yield batches of records. Stops when the shard is ended, when `max_records` were
     read, or when the reader is caught up (no records and nothing behind) `empty_polls`
-    times in a row. A final batch with `shard_ended=True` and no records marks the end.
-    On a stop with the shard open, `tail` (if given) gets the next iterator."""
+    times in a row, and has had no record for `linger_s` (0: at once), or it is past
+    `until` (a `clock` time; None: never). While it lingers it asks every
+    `LINGER_PAUSE_S`, so a record published meanwhile is read within that. A final
+    batch with `shard_ended=True` and no records marks the end. On a stop with the shard
+    open, `tail` (if given) gets the next iterator."""
     iterator = shard_iterator(client, stream, shard_id, start)
     last_sequence = start.sequence_number if start.kind == "AFTER_SEQUENCE_NUMBER" else None
     # Whether "right after last_sequence" names the position (not so from a timestamp).
@@ -95,6 +104,7 @@ def read_shard(
     idle = 0
     throttled = 0
     rng = random.Random()
+    quiet_since = clock()
     while True:
         limit = batch_limit if max_records is None else min(batch_limit, max_records - read)
         try:
@@ -133,7 +143,13 @@ def read_shard(
             read += len(records)
         if records or ended:
             yield ShardBatch(records, behind, ended)
-        caught_up = not records and behind == 0 and idle + 1 >= empty_polls
+        if records:
+            quiet_since = clock()
+        now = clock()
+        lingering = (linger_s > 0 and now - quiet_since < linger_s
+                     and (until is None or now < until))
+        caught_up = (not records and behind == 0 and idle + 1 >= empty_polls
+                     and not lingering)
         if not ended and tail is not None and position_known and (
                 caught_up or (max_records is not None and read >= max_records)):
             tail.iterator, tail.after_sequence, tail.issued_at = (
@@ -146,9 +162,9 @@ def read_shard(
             # Real Kinesis returns empty pages while it walks past gaps (behind > 0): keep
             # going, but pace the calls: a shard allows 5 GetRecords a second.
             idle = idle + 1 if behind == 0 else 0
-            if idle >= empty_polls:
+            if caught_up:
                 return
-            sleep(EMPTY_PAGE_PAUSE_S)
+            sleep(LINGER_PAUSE_S if idle >= empty_polls else EMPTY_PAGE_PAUSE_S)
         iterator = next_iterator
 
 

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.publisher import publish_records
-from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
+from pms_pipelines.stream.reader import ReaderTail, StartPosition, list_shards, read_shard
 from pms_pipelines.stream.records import OutgoingRecord
 
 pytestmark = pytest.mark.integration
@@ -107,3 +107,37 @@ def test_reader_reports_the_end_of_a_closed_shard() -> None:
                               sleep=lambda s: None))
     assert [b.shard_ended for b in batches] == [False, True]
     assert batches[-1].records == []
+
+
+class Clock:
+    """A clock the reader's sleeps move forward."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_lingering_reader_reads_what_comes_until_quiet_for_the_linger() -> None:
+    clock = Clock()
+    quiet = [_page() for _ in range(200)]
+    client = ScriptedKinesis(_page("1"), _page(), _page(), _page(), _page("2"), *quiet)
+    tail = ReaderTail()
+    batches = list(read_shard(client, "s", "shard-0", StartPosition(), sleep=clock.sleep,
+                              clock=clock, linger_s=10.0, tail=tail))
+    # Caught up after "1", it went on asking and read "2"; then ten quiet seconds ended it.
+    assert [r.sequence_number for b in batches for r in b.records] == ["1", "2"]
+    assert 10.0 <= clock.now <= 13.0
+    assert tail.after_sequence == "2"  # the sensor's probe starts where it stopped
+
+
+def test_a_lingering_reader_stops_lingering_after_until() -> None:
+    clock = Clock()
+    client = ScriptedKinesis(_page("1"), *[_page() for _ in range(200)])
+    list(read_shard(client, "s", "shard-0", StartPosition(), sleep=clock.sleep, clock=clock,
+                    linger_s=60.0, until=5.0))
+    assert 5.0 <= clock.now <= 6.0
