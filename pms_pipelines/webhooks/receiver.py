@@ -22,14 +22,16 @@ nothing here knows a vendor. `python -m pms_pipelines.webhooks` serves it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 import psycopg
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,6 +48,7 @@ from pms_pipelines.webhooks.agency_keys import KeyBook, KeysUnavailable
 
 MAX_BODY = 256 * 1024  # notices are ids and a little state; Reapit's carry the record
 STATEMENT_TIMEOUT_MS = 3000
+DATABASE_THREADS = 8  # connections to Postgres per receiver process, at most
 log = logging.getLogger("pms_pipelines.webhooks")
 
 
@@ -165,6 +168,13 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 def build_app(receiver: Receiver) -> Starlette:
     from starlette.concurrency import run_in_threadpool
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Deliveries are checked and stored in threads, one database connection each:
+        # this many at once per process, whatever the burst (the rest wait their turn).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = DATABASE_THREADS
+        yield
+
     async def deliver(request: Request) -> JSONResponse:
         pms = request.path_params["pms"]
         if pms not in receiver.integrations:
@@ -185,4 +195,4 @@ def build_app(receiver: Receiver) -> Starlette:
     return Starlette(routes=[
         Route("/webhooks/{pms}", deliver, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
-    ])
+    ], lifespan=lifespan)

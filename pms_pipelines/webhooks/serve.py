@@ -33,7 +33,7 @@ class RunningReceiver:
 def config(receiver: Receiver, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(
         build_app(receiver), host=host, port=port or 0, log_level="warning",
-        access_log=False, lifespan="off",
+        access_log=False, lifespan="on",
         # Vendors hold a connection open between notices: keep it, answer fast.
         timeout_keep_alive=30, limit_concurrency=200,
     )

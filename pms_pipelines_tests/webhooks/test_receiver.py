@@ -18,6 +18,8 @@ import requests
 
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit.sandbox_webhooks import Change, SigningKey
+from pms_pipelines.db.connection import connect
+from pms_pipelines.webhooks.receiver import DATABASE_THREADS
 from pms_pipelines.webhooks.serve import start_receiver
 from pms_pipelines_tests.fixtures.webhooks import BUILDIUM_ACCOUNT, WebhookStack
 
@@ -174,6 +176,10 @@ def test_burst_of_1000_notices_each_stored_once(webhook_stack: WebhookStack) -> 
     notices = webhook_stack.notices()
     assert len(notices) == 1000
     assert sorted(int(t[0]["ids"][0]) for *_, t, _ in notices) == list(range(1, 1001))
+    with connect(webhook_stack.db_url) as conn:  # sixteen at a time, eight connections
+        opened = conn.execute("SELECT count(*) FROM pg_stat_activity "
+                              "WHERE application_name = 'pms-webhooks'").fetchone()[0]
+    assert 0 < opened <= DATABASE_THREADS
 
 
 def test_receiver_killed_after_storing_loses_and_doubles_nothing(
