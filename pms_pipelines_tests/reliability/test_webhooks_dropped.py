@@ -1,4 +1,4 @@
-"""Scenario 10: webhooks dropped. The sandboxes of the PMSs with webhooks churn for
+"""Scenario 12: webhooks dropped. The sandboxes of the PMSs with webhooks churn for
 several rounds while dropping a third of their notices (vendors do not guarantee
 delivery); notices that do arrive are served by targeted pulls as the webhook sensor's
 runs serve them, incremental polls run every other round and the nightly full pulls at
@@ -102,7 +102,7 @@ def test_dropped_webhooks_lose_nothing_while_polling_continues(
             if source == pms}
     lost = sorted(k for k, event_id in truth.items() if rows.get(k) != (event_id, False))
     stale = sorted(k for k, (_, deleted) in rows.items() if not deleted and k not in truth)
-    figures.record(f"10 webhooks dropped: {pms}", events=len(read_everything(
+    figures.record(f"12 webhooks dropped: {pms}", events=len(read_everything(
         kinesis_client(), kinesis_stream)), faults=counts["dropped"], lost=len(lost),
         duplicated=0, dead_lettered=drained.rejected,
         note=f"{counts['queued']} notices, {counts['dropped']} dropped, {served} served")
