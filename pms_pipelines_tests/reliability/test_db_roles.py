@@ -240,5 +240,5 @@ def test_the_webhooks_role_stores_notices_and_nothing_else(roles: Roles,
         refused = _refused(conn, WEBHOOKS_MUST_NOT)
     message = _refused_connection(lambda: roles.connect(WEBHOOKS, roles.dagster_db))
     assert "permission denied" in message or "not permitted" in message
-    _record(WEBHOOKS, len(steps), refused + 1, f"bootstrapped {bootstrapped}: looks up "
+    _record(f"{WEBHOOKS} ({bootstrapped})", len(steps), refused + 1, "looks up "
             "agencies, stores notices, counts refusals; no pms rows, no other ingest table")
