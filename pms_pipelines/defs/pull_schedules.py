@@ -36,7 +36,7 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
             # run: it reads a few records by id, never the changes since the watermark
             # (with notices every few seconds, one is nearly always on its way).
             busy = tag_values_in_flight(context.instance, None, names.AGENCY_TAG,
-                                        unless=(names.MODE_TAG, "webhook"))
+                                        unless=(names.MODE_TAG, names.WEBHOOK_MODE))
             relaxed = webhook_fed(postgres) if integration.webhooks is not None else set()
             agency_ids = [a for a in agency_ids
                           if f"{integration.name}/{a}" not in busy and a not in relaxed]

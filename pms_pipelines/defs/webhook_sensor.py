@@ -66,15 +66,17 @@ def build_webhook_sensor(registry: dict[str, Integration], jobs: list):  # noqa:
                     continue
                 notices = webhook_notices.load_notices(conn, pms, agency_id, ids)
                 entities = sorted(plan(n.targets for n in notices))
+                served_ids = [n.id for n in notices]
                 requests.append(RunRequest(
                     job_name=names.pull_job_name(integration),
                     partition_key=agency_id,
                     run_config=names.pull_run_config(integration, full=False,
-                                                     notices=[n.id for n in notices]),
+                                                     notices=served_ids),
                     asset_selection=[pull_asset_key(integration, e) for e in entities],
                     asset_check_keys=[],  # the health checks run on their own schedule
-                    tags={names.AGENCY_TAG: f"{pms}/{agency_id}", names.MODE_TAG: "webhook",
-                          names.NOTICES_TAG: _span([n.id for n in notices]),
+                    tags={**names.pull_run_tags(integration, agency_id, full=False,
+                                                mode=names.WEBHOOK_MODE),
+                          names.NOTICES_TAG: _span(served_ids),
                           "dagster/priority": WEBHOOK_PRIORITY},
                 ))
             conn.commit()
@@ -90,7 +92,7 @@ def _failed_lately(instance: DagsterInstance, agency: str, now: datetime) -> boo
     """A webhook run of the agency failed within `RETRY_AFTER`."""
     return bool(instance.get_run_records(RunsFilter(
         statuses=[DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED],
-        tags={names.AGENCY_TAG: agency, names.MODE_TAG: "webhook"},
+        tags={names.AGENCY_TAG: agency, names.MODE_TAG: names.WEBHOOK_MODE},
         updated_after=now - RETRY_AFTER), limit=1))
 
 

@@ -16,6 +16,7 @@ AGENCY_TAG = "pms/agency"  # "<pms>/<agency id>": the run queue runs one pull pe
 PMS_TAG = "pms/pms"
 MODE_TAG = "pms/mode"
 NOTICES_TAG = "pms/notices"  # the webhook notices a targeted pull served
+WEBHOOK_MODE = "webhook"  # MODE_TAG of a targeted pull serving webhook notices
 
 
 def asset_key_path(integration: Integration, entity: str) -> list[str]:
@@ -42,6 +43,7 @@ def pull_run_config(integration: Integration, *, full: bool, republish: bool = F
     return {"ops": {pull_op_name(integration): {"config": config}}}
 
 
-def pull_run_tags(integration: Integration, agency_id: str, *, full: bool) -> dict[str, str]:
+def pull_run_tags(integration: Integration, agency_id: str, *, full: bool,
+                  mode: str | None = None) -> dict[str, str]:
     return {AGENCY_TAG: f"{integration.name}/{agency_id}",
-            MODE_TAG: "full" if full else "incremental"}
+            MODE_TAG: mode or ("full" if full else "incremental")}

@@ -30,6 +30,7 @@ from pms_pipelines.canonical import Event, make_event
 from pms_pipelines.db import dead_letters, snapshots, watermarks
 from pms_pipelines.integrations.kit.cursor import ChangeCursor
 from pms_pipelines.integrations.kit.integration import Integration, PullRequest, Rejected
+from pms_pipelines.pulls.names import WEBHOOK_MODE
 from pms_pipelines.pulls.progress import PullProgress
 from pms_pipelines.stream.publisher import PublishStats, publish_records
 from pms_pipelines.stream.records import OutgoingRecord
@@ -120,7 +121,7 @@ def pull_and_publish(
         full = not targeted and (full or previous is None)
         report = PullReport(
             integration.name, agency_id, entity,
-            "webhook" if targeted else "full" if full else "incremental",
+            WEBHOOK_MODE if targeted else "full" if full else "incremental",
             watermark_before=previous,
         )
         request = PullRequest(
