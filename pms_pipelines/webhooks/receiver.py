@@ -89,6 +89,12 @@ class Receiver:
             self._local.conn = conn
         return conn
 
+    def _drop_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
     def refuse(self, pms: str, answer: Answer) -> Answer:
         webhook_notices.count_refusal(self.connection(), pms, answer.outcome)
         log.info("%s webhook: %s %s %s", pms, answer.status, answer.outcome, answer.detail)
@@ -99,7 +105,7 @@ class Receiver:
         try:
             return self._receive(self.integrations[pms], headers, body)
         except psycopg.Error as error:
-            self.connection().close()
+            self._drop_connection()  # the next delivery connects afresh
             log.error("%s webhook: database unavailable (%s), answered 503", pms, error)
             return Answer(503, "unavailable", "try again")
         except (KeysUnavailable, CredentialsError) as error:

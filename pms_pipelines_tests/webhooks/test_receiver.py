@@ -19,7 +19,7 @@ import requests
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit.sandbox_webhooks import Change, SigningKey
 from pms_pipelines.db.connection import connect
-from pms_pipelines.webhooks.receiver import DATABASE_THREADS
+from pms_pipelines.webhooks.receiver import DATABASE_THREADS, Receiver
 from pms_pipelines.webhooks.serve import start_receiver
 from pms_pipelines_tests.fixtures.webhooks import BUILDIUM_ACCOUNT, WebhookStack
 
@@ -230,3 +230,9 @@ def _wait_listening(port: int, process: subprocess.Popen) -> None:
         except requests.ConnectionError:
             time.sleep(0.1)
     raise AssertionError("the receiver process did not listen")
+
+
+def test_database_unreachable_is_answered_503_for_the_vendor_to_retry() -> None:
+    receiver = Receiver(REGISTRY, "postgresql://pms@127.0.0.1:1/pms?connect_timeout=2")
+    answer = receiver.receive("buildium", {}, BUILDIUM_DOC_SIGNED)
+    assert (answer.status, answer.outcome) == (503, "unavailable")
