@@ -112,3 +112,11 @@ def mark_seen(
         "event_id = COALESCE(EXCLUDED.event_id, t.event_id)",
         (pms, agency_id, entity, seen, [published.get(s) for s in seen]),
     )
+
+
+def forget(conn: psycopg.Connection, pms: str, agency_id: str, entity: str,
+           ids: Iterable[str]) -> None:
+    """Drop ids whose delete was published, in the caller's transaction."""
+    conn.execute(
+        "DELETE FROM ingest.pull_snapshot WHERE pms = %s AND agency_id = %s AND entity = %s "
+        "AND source_id = ANY(%s)", (pms, agency_id, entity, list(ids)))

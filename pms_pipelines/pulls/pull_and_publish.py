@@ -105,9 +105,9 @@ def pull_and_publish(
 ) -> PullReport:
     """Pull and publish one entity: everything (`full`), what changed since the
     watermark, or (`targets`, a webhook's) just the records of these ids by kind
-    (kit/webhooks.py), publishing a delete for each of `delete_ids` unread. A targeted
-    pull leaves the watermark and the snapshot's deletes alone: it read too little to
-    judge either."""
+    (kit/webhooks.py), publishing a delete for each of `delete_ids` (own ids, named in
+    `targets` too) that the PMS no longer has. A targeted pull leaves the watermark
+    alone and judges no other id deleted: it read too little to."""
     with pull_lock(conn, integration.name, agency_id):
         started = time.monotonic()
         observed_at = now or datetime.now(timezone.utc)
@@ -139,15 +139,17 @@ def pull_and_publish(
         seen: set[str] = set()
         published: dict[str, str] = {}  # id -> its event id, sent now or unchanged
         read = integration.pull(request) if not targeted or targets else iter(())
+        gone: list[str] = []
         events = _changed(_events_tracking(read, report, seen),
                           last_published, published, report)
         _publish(kinesis, stream, events, report)
         _account(request, report)
         if delete_ids:
+            gone = sorted(set(delete_ids) - seen)
             deletes = [
                 make_event(source=integration.name, agency_id=agency_id, entity=entity,
                            source_id=source_id, data=None, observed_at=observed_at)
-                for source_id in sorted(set(delete_ids))
+                for source_id in gone
             ]
             report.deletes = len(deletes)
             _publish(kinesis, stream, iter(deletes), report)
@@ -183,6 +185,8 @@ def pull_and_publish(
             else:
                 snapshots.mark_seen(conn, integration.name, agency_id, entity, seen,
                                     published=published)
+                # Deleted now: if it comes back, even as it was, it is published again.
+                snapshots.forget(conn, integration.name, agency_id, entity, gone)
             if not targeted:
                 watermarks.advance_watermark(conn, integration.name, agency_id, entity,
                                              observed_at, change_cursor=cursor.found,

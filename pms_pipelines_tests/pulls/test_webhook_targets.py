@@ -5,16 +5,20 @@ def _t(entity: str, ids: list[str], op: str = "upsert", kind: str = "id") -> dic
     return {"entity": entity, "kind": kind, "ids": ids, "op": op}
 
 
-def test_the_last_notice_of_an_id_decides_read_or_delete() -> None:
+def test_every_id_named_is_read_and_order_does_not_decide_deletes() -> None:
+    """A late retry of an update after the delete, or a delete then a re-creation:
+    either way the id is read, and the read says whether it is gone."""
     work = plan([
         [_t("tenancy", ["1", "2"])],
         [_t("tenancy", ["1"], "delete")],
         [_t("tenancy", ["3"], "delete")],
-        [_t("tenancy", ["3"])],  # deleted, then created again: read it
+        [_t("tenancy", ["3"])],
         [_t("property", ["9"], kind="rental"), _t("property", ["4"])],
     ])
-    assert work["tenancy"].frozen_targets() == {"id": frozenset({"2", "3"})}
-    assert work["tenancy"].deletes == {"1"}
+    assert work["tenancy"].frozen_targets() == {"id": frozenset({"1", "2", "3"})}
+    assert work["tenancy"].deletes == {"1", "3"}
+    assert plan([[_t("tenancy", ["1"], "delete")], [_t("tenancy", ["1"])]]) == plan(
+        [[_t("tenancy", ["1"])], [_t("tenancy", ["1"], "delete")]])
     assert work["property"].frozen_targets() == {"rental": frozenset({"9"}),
                                                  "id": frozenset({"4"})}
     assert work["property"].deletes == set()
