@@ -21,6 +21,7 @@ from pms_pipelines.defs.pull_assets import build_pull_assets, pull_asset_key
 from pms_pipelines.defs.pull_schedules import build_pull_schedules
 from pms_pipelines.defs.resources import resources
 from pms_pipelines.defs.webhook_sensor import build_webhook_sensor
+from pms_pipelines.defs.webhook_worker import build_webhook_worker
 from pms_pipelines.integrations import REGISTRY, UNAVAILABLE, Integration
 
 
@@ -35,15 +36,17 @@ def build_definitions(
         pull_schedules.extend(build_pull_schedules(integration, job))
     upstream = [pull_asset_key(i, e) for i in registry.values() for e in i.entities]
     health_checks, health_job, health_schedule = build_health_checks(registry.values())
+    webhook_jobs = [build_webhook_worker(i) for i in registry.values() if i.webhooks]
     return Definitions(
         assets=[*pull_assets, stream_spec(upstream), consume_stream, compact_lake_day,
                 *athena_specs()],
         asset_checks=health_checks,
-        jobs=[*pull_jobs, consume_job, lake_job, health_job, *build_ops_jobs(registry)],
+        jobs=[*pull_jobs, *webhook_jobs, consume_job, lake_job, health_job,
+              *build_ops_jobs(registry)],
         sensors=[
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),
-            build_webhook_sensor(dict(registry), pull_jobs),
+            build_webhook_sensor(dict(registry), webhook_jobs),
             *(unavailable_sensor(name, error) for name, error in unavailable.items()),
             alert_on_run_failure,
             alert_on_failed_check,

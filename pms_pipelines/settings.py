@@ -36,7 +36,9 @@ class Schedules:
     consume_max_records: int
     consume_linger_s: float  # a caught-up consume run stays on its shard this long
     consume_max_s: float  # ... but lingers no more after this long
-    webhook_interval_s: int  # how often stored webhook notices become targeted pulls
+    webhook_interval_s: int  # how often the webhook sensor looks for notices
+    webhook_linger_s: float  # a webhook worker run with nothing to do stays this long
+    webhook_max_s: float  # ... and ends after this long (the sensor starts the next)
     webhook_poll_s: int  # incremental polls of an agency whose webhooks come: this often
 
 
@@ -56,6 +58,10 @@ def schedules() -> Schedules:
         consume_linger_s=float(os.environ.get("PMS_CONSUME_LINGER_S", "0")),
         consume_max_s=float(os.environ.get("PMS_CONSUME_MAX_S", "600")),
         webhook_interval_s=int(os.environ.get("PMS_WEBHOOK_INTERVAL_S", "2" if local else "5")),
+        # A worker run that stays serves a notice within half a second; starting one
+        # takes seconds locally, a minute on Fargate: stay five minutes without work.
+        webhook_linger_s=float(os.environ.get("PMS_WEBHOOK_LINGER_S", "300")),
+        webhook_max_s=float(os.environ.get("PMS_WEBHOOK_MAX_S", "3600")),
         # Every other incremental tick: well inside the freshness window (three ticks).
         webhook_poll_s=int(os.environ.get("PMS_WEBHOOK_POLL_S") or 2 * cron_interval_s(
             incremental_cron)),

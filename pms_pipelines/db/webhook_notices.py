@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import psycopg
@@ -72,15 +72,17 @@ def refusals(conn: psycopg.Connection, pms: str | None = None,
     return {(p, o): n for p, o, n in rows}
 
 
-def pending_agencies(conn: psycopg.Connection, limit_per_agency: int
-                     ) -> dict[tuple[str, str], list[int]]:
-    """(pms, agency) -> the ids of its oldest unserved notices (at most the limit)."""
+def pending_agencies(conn: psycopg.Connection, limit_per_agency: int,
+                     pms: str | None = None) -> dict[tuple[str, str], list[int]]:
+    """(pms, agency) -> the ids of its oldest unserved notices due now (at most the
+    limit; a notice whose last try failed is due at its `retry_at`)."""
     rows = conn.execute(
         "SELECT pms, agency_id, (array_agg(id ORDER BY id))[1:%s] FROM ingest.webhook_notice "
-        "WHERE served_at IS NULL GROUP BY pms, agency_id ORDER BY min(id)",
-        (limit_per_agency,),
+        "WHERE served_at IS NULL AND (retry_at IS NULL OR retry_at <= now()) "
+        "AND (%s::text IS NULL OR pms = %s) GROUP BY pms, agency_id ORDER BY min(id)",
+        (limit_per_agency, pms, pms),
     ).fetchall()
-    return {(pms, agency): list(ids) for pms, agency, ids in rows}
+    return {(p, agency): list(ids) for p, agency, ids in rows}
 
 
 def load_notices(conn: psycopg.Connection, pms: str, agency_id: str,
@@ -96,13 +98,32 @@ def load_notices(conn: psycopg.Connection, pms: str, agency_id: str,
             for i, p, a, e, t, r in rows]
 
 
-def mark_served(conn: psycopg.Connection, ids: Iterable[int], run_id: str) -> None:
-    """In the caller's transaction."""
+def mark_served(conn: psycopg.Connection, ids: Iterable[int], run_id: str,
+                outcome: str = "served") -> None:
+    """Take notices off the queue (served, or given up with the reason in `outcome`),
+    in the caller's transaction."""
     conn.execute(
-        "UPDATE ingest.webhook_notice SET served_at = now(), run_id = %s "
+        "UPDATE ingest.webhook_notice SET served_at = now(), run_id = %s, outcome = %s "
         "WHERE id = ANY(%s) AND served_at IS NULL",
-        (run_id, list(ids)),
+        (run_id, outcome, list(ids)),
     )
+
+
+def mark_failed(conn: psycopg.Connection, ids: Iterable[int], run_id: str, error: str, *,
+                max_attempts: int, backoff: timedelta) -> int:
+    """Count a failed try of each notice, in the caller's transaction: it is due again
+    after `backoff`, doubled per try, or given up after `max_attempts` tries (polling
+    still brings the change). How many were given up."""
+    cur = conn.execute(
+        "UPDATE ingest.webhook_notice SET attempts = attempts + 1, last_error = %(error)s, "
+        "retry_at = now() + %(backoff)s * power(2, attempts), run_id = %(run)s, "
+        "served_at = CASE WHEN attempts + 1 >= %(max)s THEN now() END, "
+        "outcome = CASE WHEN attempts + 1 >= %(max)s THEN 'gave up: ' || %(error)s END "
+        "WHERE id = ANY(%(ids)s) AND served_at IS NULL RETURNING served_at IS NOT NULL",
+        {"error": error[:2000], "backoff": backoff, "run": run_id, "max": max_attempts,
+         "ids": list(ids)},
+    )
+    return sum(1 for (gave_up,) in cur.fetchall() if gave_up)
 
 
 def purge_served(conn: psycopg.Connection, before: datetime, limit: int = 5000) -> int:

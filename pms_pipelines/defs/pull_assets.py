@@ -16,13 +16,12 @@ from dagster import (
     multi_asset,
 )
 
-from pms_pipelines.db import agencies, webhook_notices
+from pms_pipelines.db import agencies
 from pms_pipelines.pulls import names
 from pms_pipelines.defs.resources import KinesisResource, PmsEndpoints, PostgresResource
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
 from pms_pipelines.pulls.pull_and_publish import PullReport, pull_and_publish
-from pms_pipelines.pulls.webhook_targets import EntityWork, plan
 
 
 class PullConfig(Config):
@@ -32,9 +31,6 @@ class PullConfig(Config):
     republish: bool = False
     """Publish every record read, even those whose content is what was last published
     for them (by default those are left out: only real changes travel)."""
-    notices: list[int] = []
-    """Webhook notices to serve (the webhook sensor fills this in): just the records
-    they name are read by id and published; the watermark stays where it is."""
 
 
 def agency_partitions(integration: Integration) -> DynamicPartitionsDefinition:
@@ -74,19 +70,12 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
         agency_id = context.partition_key
         with postgres.connect("pms-pull") as conn:
             agency = agencies.get_agency(conn, integration.name, agency_id)
-            notices = webhook_notices.load_notices(conn, integration.name, agency_id,
-                                                   config.notices)
             conn.commit()
             if agency is None or not agency.enabled:
                 raise Failure(f"agency {integration.name}/{agency_id} is not registered or disabled")
-            work = plan(n.targets for n in notices)
-            if config.notices:
-                context.log.info(f"serving {len(notices)} webhook notice(s) of "
-                                 f"{len(config.notices)} asked for (the rest were served)")
             failures: list[str] = []
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 entity = key.path[-1]
-                todo = work.get(entity, EntityWork()) if config.notices else None
                 try:
                     # Per entity: an earlier pull may have rotated a refresh token.
                     credentials = resolve_credentials(
@@ -106,8 +95,6 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
                         republish=config.republish,
                         log=context.log.info,
                         save_credentials=partial(save_credentials, agency.credentials_ref),
-                        targets=None if todo is None else todo.frozen_targets(),
-                        delete_ids=() if todo is None else todo.deletes,
                     )
                 except Exception as error:  # one entity failing must not stop the others
                     conn.rollback()
@@ -120,10 +107,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
                         f"published, rejected nor skipped with a reason ({report.read} read, "
                         f"{report.pulled} pulled, skipped {report.skipped or 'none'}): a bug "
                         f"in the {integration.name} integration's feed")
-                yield MaterializeResult(asset_key=key, metadata=_metadata(report))
-            if notices and not failures:
-                with conn.transaction():
-                    webhook_notices.mark_served(conn, [n.id for n in notices], context.run_id)
+                yield MaterializeResult(asset_key=key, metadata=pull_metadata(report))
         if failures:
             raise Failure(
                 f"{len(failures)} entity pull(s) failed for {integration.name}/{agency_id}",
@@ -140,7 +124,7 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
     return pull, job
 
 
-def _metadata(report: PullReport) -> dict[str, object]:
+def pull_metadata(report: PullReport) -> dict[str, object]:
     return {
         "mode": report.mode,
         "read": report.read,

@@ -32,11 +32,10 @@ def build_pull_schedules(integration: Integration, job):  # noqa: ANN001,ANN201
         if not full:
             # An incremental pull still queued or running covers the next one too; piling
             # them up behind the per-agency limit only delays everyone.
-            # Any job: a re-sync's backfill runs carry the same agency tag. Not a webhook
-            # run: it reads a few records by id, never the changes since the watermark
-            # (with notices every few seconds, one is nearly always on its way).
-            busy = tag_values_in_flight(context.instance, None, names.AGENCY_TAG,
-                                        unless=(names.MODE_TAG, names.WEBHOOK_MODE))
+            # Any job: a re-sync's backfill runs carry the same agency tag. (The webhook
+            # worker carries none: its pulls by id never read what changed since the
+            # watermark, and a pull meeting one of them waits for it to end.)
+            busy = tag_values_in_flight(context.instance, None, names.AGENCY_TAG)
             relaxed = webhook_fed(postgres) if integration.webhooks is not None else set()
             agency_ids = [a for a in agency_ids
                           if f"{integration.name}/{a}" not in busy and a not in relaxed]

@@ -12,11 +12,8 @@ IN_FLIGHT = [
 ]
 
 
-def tag_values_in_flight(instance: DagsterInstance, job_name: str | None, tag: str,
-                         unless: tuple[str, str] | None = None) -> set[str]:
+def tag_values_in_flight(instance: DagsterInstance, job_name: str | None, tag: str) -> set[str]:
     """The values of `tag` on runs in flight of `job_name` (None: of any job, e.g. pulls
-    launched by a backfill, which run as Dagster's asset job); `unless` (a tag and a
-    value) leaves out the runs that carry it."""
+    launched by a backfill, which run as Dagster's asset job)."""
     records = instance.get_run_records(RunsFilter(job_name=job_name, statuses=IN_FLIGHT))
-    return {r.dagster_run.tags[tag] for r in records if tag in r.dagster_run.tags
-            and (unless is None or r.dagster_run.tags.get(unless[0]) != unless[1])}
+    return {r.dagster_run.tags[tag] for r in records if tag in r.dagster_run.tags}

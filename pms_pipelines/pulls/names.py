@@ -15,8 +15,9 @@ from pms_pipelines.integrations.kit.integration import Integration
 AGENCY_TAG = "pms/agency"  # "<pms>/<agency id>": the run queue runs one pull per agency
 PMS_TAG = "pms/pms"
 MODE_TAG = "pms/mode"
-NOTICES_TAG = "pms/notices"  # the webhook notices a targeted pull served
-WEBHOOK_MODE = "webhook"  # MODE_TAG of a targeted pull serving webhook notices
+NOTICES_TAG = "pms/notices"  # the webhook notices a webhook worker run served
+WEBHOOK_MODE = "webhook"  # MODE_TAG of the webhook worker's runs
+WEBHOOK_WORKER_TAG = "pms/webhooks"  # <pms>: the run queue runs one worker per PMS
 
 
 def asset_key_path(integration: Integration, entity: str) -> list[str]:
@@ -35,12 +36,23 @@ def pull_job_name(integration: Integration) -> str:
     return f"{pull_op_name(integration)}_job"
 
 
-def pull_run_config(integration: Integration, *, full: bool, republish: bool = False,
-                    notices: list[int] | None = None) -> dict[str, Any]:
+def pull_run_config(integration: Integration, *, full: bool, republish: bool = False
+                    ) -> dict[str, Any]:
     config: dict[str, Any] = {"full": full, **({"republish": True} if republish else {})}
-    if notices:
-        config["notices"] = notices
     return {"ops": {pull_op_name(integration): {"config": config}}}
+
+
+def webhook_op_name(integration: Integration) -> str:
+    return f"{integration.name}_serve_webhooks"
+
+
+def webhook_job_name(integration: Integration) -> str:
+    return f"{integration.name}_webhook_worker"
+
+
+def notice_span(ids: list[int]) -> str:
+    """Notice ids, sorted, shortly: "7", or "7..90 (12)"."""
+    return f"{ids[0]}" if len(ids) == 1 else f"{ids[0]}..{ids[-1]} ({len(ids)})"
 
 
 def pull_run_tags(integration: Integration, agency_id: str, *, full: bool,

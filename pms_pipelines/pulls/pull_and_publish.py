@@ -67,16 +67,29 @@ class PullInProgress(RuntimeError):
     """Another pull of the same agency holds the lock."""
 
 
+# How long a pull waits for another pull of its agency to end (a webhook's targeted pull
+# takes a second or two; a full pull of a big agency minutes: then this one fails, and
+# the next tick tries again).
+LOCK_WAIT_S = 120.0
+LOCK_POLL_S = 0.25
+
+
 @contextmanager
-def pull_lock(conn: Any, pms: str, agency_id: str) -> Iterator[None]:
-    """One pull per agency at a time, however it was launched (schedule, sensor, UI,
-    backfill): two would race on snapshots and watermarks, and on a provider's one-use
-    refresh token (PropertyMe rotates it on every refresh)."""
+def pull_lock(conn: Any, pms: str, agency_id: str, wait_s: float = 0.0) -> Iterator[None]:
+    """One pull per agency at a time, however it was launched (schedule, webhook worker,
+    UI, backfill): two would race on snapshots and watermarks, and on a provider's
+    one-use refresh token (PropertyMe rotates it on every refresh). Waits up to `wait_s`
+    for the lock, then raises `PullInProgress`."""
     key = f"pull/{pms}/{agency_id}"
-    locked = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]
-    conn.commit()
-    if not locked:
-        raise PullInProgress(f"another pull of {pms}/{agency_id} is running")
+    deadline = time.monotonic() + wait_s
+    while True:
+        locked = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()[0]
+        conn.commit()
+        if locked:
+            break
+        if time.monotonic() >= deadline:
+            raise PullInProgress(f"another pull of {pms}/{agency_id} is running")
+        time.sleep(LOCK_POLL_S)
     try:
         yield
     finally:
@@ -102,13 +115,15 @@ def pull_and_publish(
     republish: bool = False,
     targets: Mapping[str, frozenset[str]] | None = None,
     delete_ids: Iterable[str] = (),
+    lock_wait_s: float = LOCK_WAIT_S,
 ) -> PullReport:
     """Pull and publish one entity: everything (`full`), what changed since the
     watermark, or (`targets`, a webhook's) just the records of these ids by kind
     (kit/webhooks.py), publishing a delete for each of `delete_ids` (own ids, named in
     `targets` too) that the PMS no longer has. A targeted pull leaves the watermark
-    alone and judges no other id deleted: it read too little to."""
-    with pull_lock(conn, integration.name, agency_id):
+    alone and judges no other id deleted: it read too little to. Another pull of the
+    agency running is waited for up to `lock_wait_s`."""
+    with pull_lock(conn, integration.name, agency_id, lock_wait_s):
         started = time.monotonic()
         observed_at = now or datetime.now(timezone.utc)
         previous, stored_cursor = watermarks.read_pull_state(

@@ -1,13 +1,14 @@
-"""The webhook sensor and its runs: notices of one agency become one targeted pull run
-(the entities they name, tagged with the notices), none while a pull of the agency is
-on its way, and the run's events reach Postgres through the consumer."""
+"""The webhook sensor and the webhook worker: due notices of a PMS start its worker (none
+while one is on its way, nor a minute after one failed); the worker's targeted pulls
+are recorded on the pull assets, its run tagged with the notices it served, and their
+events reach Postgres through the consumer."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from dagster import DagsterInstance, RunRequest, build_sensor_context
+from dagster import AssetKey, DagsterInstance, RunRequest, build_sensor_context
 
 from pms_pipelines.db.connection import connect
 from pms_pipelines.defs.resources import resources
@@ -16,6 +17,7 @@ from pms_pipelines_tests.defs.pipeline_env import consume_until_caught_up
 from pms_pipelines_tests.fixtures.webhooks import WebhookStack
 
 pytestmark = pytest.mark.integration
+SERVE_DUE_ONCE = {"ops": {"buildium_serve_webhooks": {"config": {"linger_s": 0}}}}
 
 
 def _requested(instance: DagsterInstance) -> list[RunRequest]:
@@ -28,7 +30,7 @@ def _requested(instance: DagsterInstance) -> list[RunRequest]:
     return result if isinstance(result, list) else []
 
 
-def test_notices_become_one_targeted_run_per_agency(
+def test_due_notices_start_the_worker_which_serves_them(
         webhook_stack: WebhookStack, kinesis_stream: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from pms_pipelines.definitions import defs
@@ -41,34 +43,33 @@ def test_notices_become_one_targeted_run_per_agency(
     deadline = time.monotonic() + 10
     while len(webhook_stack.notices()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _requested(instance) == []  # no partition yet: the agency sensor adds it first
+    worker = defs.resolve_job_def("buildium_webhook_worker")
 
-    instance.add_dynamic_partitions("buildium_agencies", ["acme"])
-    in_flight = instance.create_run_for_job(
-        defs.resolve_job_def("buildium_pull_job"), tags={names.AGENCY_TAG: "buildium/acme"})
-    assert _requested(instance) == []  # a pull of the agency is on its way
+    in_flight = instance.create_run_for_job(worker, tags=worker.tags)
+    assert _requested(instance) == []  # the worker is on its way: it serves them
     instance.report_run_failed(in_flight)
-
-    failed = instance.create_run_for_job(  # a webhook run of the agency failed just now
-        defs.resolve_job_def("buildium_pull_job"),
-        tags={names.AGENCY_TAG: "buildium/acme", names.MODE_TAG: "webhook"})
-    instance.report_run_failed(failed)
-    assert _requested(instance) == []  # its notices wait a minute: not a failure a tick
-    instance.delete_run(failed.run_id)
+    assert _requested(instance) == []  # it failed just now: a minute, not a tick
+    instance.delete_run(in_flight.run_id)
 
     [request] = _requested(instance)
-    assert request.partition_key == "acme" and request.run_key is None
-    assert request.tags[names.MODE_TAG] == "webhook"
-    assert request.tags[names.NOTICES_TAG].endswith("(2)")
-    assert sorted(k.path[-1] for k in request.asset_selection) == ["tenancy", "tenant"]
+    assert request.job_name == "buildium_webhook_worker" and request.run_key is None
+    assert worker.tags[names.MODE_TAG] == names.WEBHOOK_MODE
 
-    job = defs.resolve_job_def(request.job_name).get_subset(
-        asset_selection=set(request.asset_selection), asset_check_selection=set())
-    result = job.execute_in_process(
-        run_config=request.run_config, partition_key="acme", instance=instance,
-        tags=request.tags)
+    # No partition yet (the agency sensor adds it first): the notices wait.
+    assert worker.execute_in_process(run_config=SERVE_DUE_ONCE, instance=instance).success
+    assert not any(served for *_, served in webhook_stack.notices())
+
+    instance.add_dynamic_partitions("buildium_agencies", ["acme"])
+    result = worker.execute_in_process(run_config=SERVE_DUE_ONCE, instance=instance)
     assert result.success
     assert all(served for *_, served in webhook_stack.notices())
+    assert instance.get_run_by_id(result.run_id).tags[names.NOTICES_TAG].endswith("(2)")
+    for entity in ("tenancy", "tenant"):
+        materialization = instance.get_latest_materialization_event(
+            AssetKey(["buildium", entity])).asset_materialization
+        assert materialization.partition == "acme"
+        assert materialization.metadata["mode"].value == names.WEBHOOK_MODE
+        assert materialization.metadata["published"].value == 1
     assert _requested(instance) == []  # served: nothing more to ask for
 
     consume_until_caught_up(instance, webhook_stack.db_url, kinesis_stream)

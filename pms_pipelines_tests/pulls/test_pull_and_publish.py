@@ -54,12 +54,12 @@ def _stream_events(stream: str) -> list[Event]:
 
 
 def _pull(sandbox, db_conn, stream, entity, *, full, credentials=None, kinesis=None, now=None,
-          republish=False):
+          republish=False, **how):
     running, good_credentials = sandbox
     return pull_and_publish(
         BUILDIUM, agency_id=AGENCY, entity=entity, credentials=credentials or good_credentials,
         base_url=running.base_url, conn=db_conn, kinesis=kinesis or kinesis_client(),
-        stream=stream, full=full, now=now, republish=republish,
+        stream=stream, full=full, now=now, republish=republish, **how,
     )
 
 
@@ -225,9 +225,32 @@ def test_one_pull_per_agency_at_a_time(sandbox, kinesis_stream, db_conn, db_url)
     with connect(db_url) as other, pull_lock(other, "buildium", AGENCY):
         for entity in ("tenant", "landlord"):
             with pytest.raises(PullInProgress, match="buildium/pull-test"):
-                _pull(sandbox, db_conn, kinesis_stream, entity, full=True)
+                _pull(sandbox, db_conn, kinesis_stream, entity, full=True, lock_wait_s=0.3)
     assert watermarks.read_watermark(db_conn, "buildium", AGENCY, "tenant") is None
     assert _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True).pulled > 0
+
+
+def test_a_pull_waits_for_the_one_running_to_end(sandbox, kinesis_stream, db_conn,
+                                                 db_url) -> None:
+    """A scheduled pull that meets the webhook worker's short pull waits, not fails."""
+    import threading
+
+    from pms_pipelines.pulls.pull_and_publish import pull_lock
+
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with connect(db_url) as other, pull_lock(other, "buildium", AGENCY):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    threading.Timer(0.5, release.set).start()
+    assert _pull(sandbox, db_conn, kinesis_stream, "tenant", full=True, lock_wait_s=30).pulled > 0
+    assert release.is_set()
+    holder.join(10)
 
 
 def test_progress_goes_to_the_log_with_the_totals_the_api_gives(

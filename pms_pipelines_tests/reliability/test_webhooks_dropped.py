@@ -15,12 +15,10 @@ import pytest
 
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.canonical import Event
-from pms_pipelines.db import webhook_notices
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit import PullRequest
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
-from pms_pipelines.pulls.webhook_targets import plan
 from pms_pipelines_tests.fixtures.webhooks import WebhookStack
 from pms_pipelines_tests.reliability import figures
 from pms_pipelines_tests.reliability.common import drain, read_everything, table_rows
@@ -47,15 +45,7 @@ def _settle(outbox) -> None:  # noqa: ANN001
 
 
 def _serve_notices(stack: WebhookStack, stream: str, pms: str) -> int:
-    with connect(stack.db_url) as conn:
-        ids = webhook_notices.pending_agencies(conn, 10_000).get((pms, AGENCY[pms]), [])
-        notices = webhook_notices.load_notices(conn, pms, AGENCY[pms], ids)
-    for entity, work in plan(n.targets for n in notices).items():
-        _pull(stack, stream, pms, entity, full=False, targets=work.frozen_targets(),
-              delete_ids=work.deletes)
-    with connect(stack.db_url) as conn, conn.transaction():
-        webhook_notices.mark_served(conn, ids, "reliability")
-    return len(ids)
+    return stack.serve_due(stream, pms, run_id="reliability").served
 
 
 def _vendor_truth(stack: WebhookStack, pms: str) -> dict[tuple[str, str], str]:

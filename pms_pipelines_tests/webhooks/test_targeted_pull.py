@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from pms_pipelines.canonical import Event
-from pms_pipelines.db import watermarks, webhook_notices
+from pms_pipelines.db import watermarks
 from pms_pipelines.db.connection import connect
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.pulls.pull_and_publish import PullReport, pull_and_publish
-from pms_pipelines.pulls.webhook_targets import plan
 from pms_pipelines.aws import kinesis_client
 from pms_pipelines.stream.reader import StartPosition, list_shards, read_shard
 from pms_pipelines_tests.fixtures.webhooks import WebhookStack
@@ -49,16 +48,9 @@ def _wait_for_notices(stack: WebhookStack, count: int) -> None:
 
 
 def _serve(stack: WebhookStack, stream: str, pms: str) -> dict[str, PullReport]:
-    """What the webhook sensor's run does: every pending notice of the agency, served."""
-    with connect(stack.db_url) as conn:
-        ids = webhook_notices.pending_agencies(conn, 1000).get((pms, AGENCY[pms]), [])
-        notices = webhook_notices.load_notices(conn, pms, AGENCY[pms], ids)
-    reports = {}
-    for entity, work in plan(n.targets for n in notices).items():
-        reports[entity] = _pull(stack, stream, pms, entity, full=False,
-                                targets=work.frozen_targets(), delete_ids=work.deletes)
-    with connect(stack.db_url) as conn, conn.transaction():
-        webhook_notices.mark_served(conn, ids, "test")
+    """What the webhook worker does: every due notice of the PMS, served."""
+    reports: dict[str, PullReport] = {}
+    stack.serve_due(stream, pms, reports=reports)
     return reports
 
 
