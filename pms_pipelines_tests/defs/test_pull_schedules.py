@@ -148,8 +148,8 @@ def test_agency_fed_by_webhooks_is_polled_every_other_tick(db_url, monkeypatch,
     assert polled() == ["fed", "quiet"]
 
 
-def test_a_webhook_run_on_its_way_does_not_hold_back_the_poll(db_url, monkeypatch,
-                                                               tmp_path) -> None:
+def test_the_webhook_worker_on_its_way_does_not_hold_back_the_poll(db_url, monkeypatch,
+                                                                    tmp_path) -> None:
     from pms_pipelines.definitions import defs
 
     monkeypatch.setenv("PMS_DATABASE_URL", db_url)
@@ -157,9 +157,8 @@ def test_a_webhook_run_on_its_way_does_not_hold_back_the_poll(db_url, monkeypatc
     _register(db_url, "a1")
     instance = DagsterInstance.local_temp(str(tmp_path))
     instance.add_dynamic_partitions("buildium_agencies", ["a1"])
-    instance.create_run_for_job(  # the webhook sensor's run, queued
-        defs.resolve_job_def("buildium_pull_job"),
-        tags={"pms/agency": "buildium/a1", "pms/mode": "webhook", "dagster/partition": "a1"})
+    worker = defs.resolve_job_def("buildium_webhook_worker")
+    instance.create_run_for_job(worker, tags=worker.tags)  # the webhook worker, queued
     with build_schedule_context(
         instance=instance, scheduled_execution_time=datetime(2026, 11, 26, 3, 2, tzinfo=UTC),
         resources=resources(),
