@@ -7,8 +7,9 @@ one's requests are counted apart): one registered with a webhook account, its sa
 subscribed to a real receiver (uvicorn on loopback), and one polled only. Changes are
 made at random moments (Buildium: a tenant's phones; Reapit: a tenancy's rent), each a
 real content change. Measured, with the real code: the sandbox's signed webhook, the
-receiver storing it, the webhook sensor's logic (one run per agency with notices and
-none in flight), the targeted pull (`pull_and_publish` with the notices' targets) or,
+receiver storing it, the webhook sensor's logic (a worker run per PMS with notices due
+and no worker on its way), the worker's loop (`serve_notices.serve_pms`: targeted pulls
+by `pull_and_publish`, half a second between rounds, staying `PMS_WEBHOOK_LINGER_S`) or,
 on the polled agencies, the incremental pull each schedule tick asks for, the consumer
 sensor's logic (`shards_to_consume`) and `consume_shard`; a change's latency ends at
 the commit of the batch holding its first event observed after it.
@@ -20,15 +21,16 @@ max(`PMS_CONSUMER_INTERVAL_S`, 5) s; each run then waits in the queue up to the 
 instance's `dequeue_interval_seconds` (1 s) and its process starts (measured: an
 interpreter importing the definitions) before its code runs: each simulated run sleeps
 that long first. Consume runs stay on their shard once caught up, as the local stack's
-do (`PMS_CONSUME_LINGER_S` 60 s). Dagster on a busy laptop adds more than this model: a
-run's process start competes for the same two cores (docs/benchmarks.md gives what
-`make dev` showed).
+do (`PMS_CONSUME_LINGER_S` 60 s), and webhook workers stay while notices come. Dagster
+on a busy laptop adds more than this model: a run's process start competes for the same
+two cores (docs/benchmarks.md gives what `make dev` showed).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import random
 import secrets
@@ -51,7 +53,7 @@ from pms_pipelines.defs.consumer_sensor import MAX_RUNS_PER_TICK
 from pms_pipelines.integrations import REGISTRY
 from pms_pipelines.integrations.kit.auth import forget_tokens
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
-from pms_pipelines.pulls.webhook_targets import plan
+from pms_pipelines.pulls.serve_notices import Served, serve_agency, serve_pms
 from pms_pipelines.settings import cron_interval_s, schedules
 from pms_pipelines.local_stack.stack import LOCAL_CONSUME_LINGER_S
 from pms_pipelines.webhooks.serve import start_receiver
@@ -131,6 +133,9 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
     made = {True: 0, False: 0}
     runs = {"webhook": 0, "poll": 0, "consume": 0}
     consuming: set[str] = set()
+    serving: set[str] = set()  # PMSs whose webhook worker is on its way
+    done = threading.Event()
+    worker_linger = schedules().webhook_linger_s if model else 1.0
 
     def delay() -> None:
         if model:
@@ -159,14 +164,27 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
                 p.in_flight = True
         threading.Thread(target=body, daemon=True).start()
 
-    def serve(p: Agency) -> None:
-        with connect(url) as conn:
-            ids = webhook_notices.pending_agencies(conn, 500).get((p.pms, p.agency_id), [])
-            notices = webhook_notices.load_notices(conn, p.pms, p.agency_id, ids)
-        for entity, work in plan(n.targets for n in notices).items():
-            pull(p, entity, full=False, targets=work.frozen_targets(), delete_ids=work.deletes)
-        with connect(url) as conn, conn.transaction():
-            webhook_notices.mark_served(conn, ids, "f11")
+    def worker(pms: str) -> None:
+        """The webhook worker's run (defs/webhook_worker.py), ended with the figure."""
+        hooked = {p.agency_id: p for p in paths if p.pms == pms and p.hooked}
+        try:
+            with connect(url) as conn:
+                def serve(agency_id: str, ids: list[int]) -> Served:
+                    p = hooked[agency_id]
+                    return serve_agency(conn, pms, agency_id, ids, lambda entity, todo: (
+                        pull_and_publish(
+                            REGISTRY[pms], agency_id=agency_id, entity=entity,
+                            credentials=p.credentials, base_url=p.sandbox.base_url,
+                            conn=conn, kinesis=kinesis, stream=stream, full=False,
+                            targets=todo.frozen_targets(), delete_ids=todo.deletes,
+                            lock_wait_s=0)), "f11")
+
+                serve_pms(conn, pms, serve, linger_s=worker_linger,
+                          max_s=schedules().webhook_max_s,
+                          clock=lambda: math.inf if done.is_set() else time.monotonic())
+        finally:
+            with lock:
+                serving.discard(pms)
 
     def hook(_conn: Any, result: Any) -> None:
         now = time.time()
@@ -232,11 +250,14 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
             now = time.time()
             if now >= next_tick["webhook"]:
                 next_tick["webhook"] += webhook_tick
-                pending = webhook_notices.pending_agencies(conn, 500)
+                due = {pms for pms, _ in webhook_notices.pending_agencies(conn, 1)}
                 conn.commit()
-                for p in paths:
-                    if p.hooked and not p.in_flight and (p.pms, p.agency_id) in pending:
-                        as_run("webhook", lambda p=p: serve(p), p)
+                for pms in sorted(due):
+                    with lock:
+                        if pms in serving:
+                            continue
+                        serving.add(pms)
+                    as_run("webhook", lambda pms=pms: worker(pms))
             if now >= next_tick["consumer"]:
                 next_tick["consumer"] += consumer_tick
                 with lock:
@@ -258,6 +279,7 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
             if not changing.is_alive() and left == 0:
                 break
             time.sleep(0.05)
+    done.set()
     receiver.stop()
     if errors:
         raise errors[0]
@@ -280,7 +302,7 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
     details = {"changes": {"webhook": made[True], "polled": made[False]}, "runs": runs, "webhook_tick_s": webhook_tick,
                "consumer_tick_s": consumer_tick, "poll_every_s": poll_every,
                "run_startup_s": startup, "queue_wait_s": QUEUE_WAIT_S if model else (0, 0),
-               "consume_linger_s": linger,
+               "consume_linger_s": linger, "webhook_linger_s": worker_linger,
                "requests": requests, "requests_per_change": per_change,
                "idle_requests_per_poll": {f"{k[0]} {k[1]}": v for k, v in idle.items()},
                "idle_requests_per_hour_in_aws": idle_hour,
@@ -294,7 +316,8 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
                target="p95 ≤ 10 s", target_op="<=", target_value=10.0, compare="ours",
                how=how, details=details,
                notes=f"{made[True]} webhook and {made[False]} polled changes; modelled "
-                     f"per run: queue 0–1 s + start {startup:.1f} s; sensors every "
+                     f"per run: queue 0–1 s + start {startup:.1f} s; workers and consume "
+                     f"runs stay while work comes; sensors every "
                      f"{webhook_tick:g} s (webhooks) and {consumer_tick:g} s (consumer)"),
         Figure("11b", "vendor requests per webhook change (worst PMS, tokens included)",
                worst, "req", target="≤ 2", target_op="<=", target_value=2.0,
