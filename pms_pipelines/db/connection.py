@@ -26,10 +26,14 @@ def database_url() -> str:
 
 
 def connect(
-    url: str, *, application_name: str = "pms_pipelines", autocommit: bool = False
+    url: str, *, application_name: str = "pms_pipelines", autocommit: bool = False,
+    connect_timeout_s: int | None = None,
 ) -> psycopg.Connection:
-    """A psycopg 3 connection; the application name shows in `pg_stat_activity`."""
-    return psycopg.connect(url, application_name=application_name, autocommit=autocommit)
+    """A psycopg 3 connection; the application name shows in `pg_stat_activity`.
+    `connect_timeout_s`: give up connecting after this long (libpq: never)."""
+    extra = {} if connect_timeout_s is None else {"connect_timeout": connect_timeout_s}
+    return psycopg.connect(url, application_name=application_name, autocommit=autocommit,
+                           **extra)
 
 
 def url_for_database(url: str, dbname: str) -> str:

@@ -20,6 +20,8 @@ from pms_pipelines.pulls.credentials import resolve_credentials
 from pms_pipelines.settings import pms_base_url
 
 SECRET_FIELDS = ("webhook_secret",)
+UNKNOWN_KEY_TTL_S = 600.0
+MAX_UNKNOWN_KEYS = 10_000
 
 
 class KeysUnavailable(RuntimeError):
@@ -34,6 +36,8 @@ class AgencyKeys:
     agency: Agency
     credentials: Mapping[str, str] = field(repr=False)
     public_keys: dict[str, bytes] = field(repr=False)
+    # Key ids the vendor said it does not have, and when: not asked again for a while.
+    unknown_keys: dict[str, float] = field(repr=False, default_factory=dict)
 
     def secret(self, name: str) -> str:
         value = self.credentials.get(name)
@@ -44,6 +48,11 @@ class AgencyKeys:
 
     def public_key(self, key_id: str) -> bytes:
         key = self.public_keys.get(key_id)
+        refused_at = self.unknown_keys.get(key_id)
+        if key is None and refused_at is not None and (
+                time.monotonic() - refused_at < UNKNOWN_KEY_TTL_S):
+            raise SignatureRefused(f"the vendor has no signing key {key_id[:40]!r} (asked "
+                                   "lately)")
         if key is None:
             webhooks = self.integration.webhooks
             if webhooks is None or webhooks.public_key is None:
@@ -53,6 +62,9 @@ class AgencyKeys:
                 key = webhooks.public_key(base_url, self.credentials, key_id)
             except PmsApiError as error:
                 if error.status == 404:
+                    if len(self.unknown_keys) >= MAX_UNKNOWN_KEYS:
+                        self.unknown_keys.clear()
+                    self.unknown_keys[key_id] = time.monotonic()
                     raise SignatureRefused(f"the vendor has no signing key {key_id[:40]!r}"
                                            ) from error
                 raise KeysUnavailable(f"the vendor's signing keys: {error}") from error
@@ -69,6 +81,7 @@ class KeyBook:
         self._lock = threading.Lock()
         self._agencies: dict[tuple[str, str], tuple[float, AgencyKeys | None]] = {}
         self._public_keys: dict[str, dict[str, bytes]] = {}
+        self._unknown_keys: dict[str, dict[str, float]] = {}
 
     def for_account(self, integration: Integration, account: str) -> AgencyKeys | None:
         """The enabled agency the vendor names `account`, with its credentials; None when
@@ -86,7 +99,8 @@ class KeyBook:
             credentials = resolve_credentials(agency.credentials_ref,
                                               integration.credential_fields, SECRET_FIELDS)
             found = AgencyKeys(integration, agency, credentials,
-                               self._public_keys.setdefault(integration.name, {}))
+                               self._public_keys.setdefault(integration.name, {}),
+                               self._unknown_keys.setdefault(integration.name, {}))
         with self._lock:
             self._agencies[key] = (self._clock(), found)
         return found

@@ -48,6 +48,7 @@ from pms_pipelines.webhooks.agency_keys import KeyBook, KeysUnavailable
 
 MAX_BODY = 256 * 1024  # notices are ids and a little state; Reapit's carry the record
 STATEMENT_TIMEOUT_MS = 3000
+CONNECT_TIMEOUT_S = 3  # a database that does not answer: 503 inside the vendor's deadline
 DATABASE_THREADS = 8  # connections to Postgres per receiver process, at most
 log = logging.getLogger("pms_pipelines.webhooks")
 
@@ -83,7 +84,8 @@ class Receiver:
     def connection(self) -> psycopg.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or conn.closed or conn.broken:
-            conn = connect(self._url, application_name="pms-webhooks")
+            conn = connect(self._url, application_name="pms-webhooks",
+                           connect_timeout_s=CONNECT_TIMEOUT_S)
             conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
             conn.commit()
             self._local.conn = conn
@@ -121,16 +123,18 @@ class Receiver:
             if not isinstance(document, dict):
                 raise NoticeUnreadable("the body is not a JSON object")
             account = webhooks.account_of(document)
-        except (UnicodeDecodeError, json.JSONDecodeError, NoticeUnreadable) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError,
+                NoticeUnreadable) as error:
             return self.refuse(pms, Answer(400, "unreadable", _said(error)))
         keys = self.keys.for_account(integration, account)
         if keys is None:
-            return self.refuse(pms, Answer(202, "unknown account", f"account {account[:40]}"))
+            return self.refuse(pms, Answer(202, "unknown account"))
         try:
             signature = webhooks.scheme.check(headers, body, keys, self.clock(),
                                               webhooks.window_s)
         except SignatureRefused as error:
-            return self.refuse(pms, Answer(401, "bad signature", str(error)))
+            log.info("%s webhook for %s refused: %s", pms, keys.agency.agency_id, error)
+            return self.refuse(pms, Answer(401, "bad signature", error.public))
         try:
             notice = webhooks.read(document)
         except NoticeUnreadable as error:
@@ -154,6 +158,8 @@ class Receiver:
 def _said(error: Exception) -> str:
     if isinstance(error, (UnicodeDecodeError, json.JSONDecodeError)):
         return "the body is not JSON"
+    if isinstance(error, RecursionError):
+        return "the body nests too deep"
     return str(error)
 
 

@@ -91,9 +91,18 @@ def test_reapit_signature_by_another_key_is_refused(webhook_stack: WebhookStack)
     forged = reapit.delivery(change, key=SigningKey(reapit.key.key_id, SigningKey.new().private))
     assert reapit.send(forged).status_code == 401
     unknown = reapit.delivery(change, key=SigningKey.new())  # a key id Reapit never issued
+    counts = webhook_stack.sandboxes["reapit"].state.counts
+    asked = sum(counts.values())
     assert reapit.send(unknown).status_code == 401
+    assert sum(counts.values()) > asked  # Reapit was asked for that key: it has none
+    asked = sum(counts.values())
+    assert reapit.send(reapit.delivery(change, key=SigningKey.new())).status_code == 401
+    assert reapit.send(unknown).status_code == 401  # the same unknown id: not asked again
+    not_uuid = reapit.delivery(change, key=SigningKey("../../tenancies", SigningKey.new().private))
+    assert reapit.send(not_uuid).status_code == 401  # never asked for: not a key id
+    assert sum(counts.values()) - asked == 1  # the second unknown key only
     assert webhook_stack.notices() == []
-    assert webhook_stack.refusals() == {("reapit", "bad signature"): 2}
+    assert webhook_stack.refusals() == {("reapit", "bad signature"): 5}
 
 
 @pytest.mark.parametrize("tamper", ["body", "signature", "secret", "no header"])
@@ -112,6 +121,7 @@ def test_bad_buildium_signature_is_refused_and_nothing_stored(
         del headers["buildium-webhook-signature"]
     answer = _post(webhook_stack, "buildium", body, headers)
     assert answer.status_code == 401, answer.text
+    assert "acme" not in answer.text  # which agency it is, the sender is not told
     assert webhook_stack.notices() == []
     assert webhook_stack.refusals() == {("buildium", "bad signature"): 1}
 
@@ -122,7 +132,8 @@ def test_stale_or_future_timestamp_is_refused(webhook_stack: WebhookStack,
     buildium = webhook_stack.sandboxes["buildium"].webhooks
     delivery = buildium.delivery(_change(webhook_stack), timestamp=int(time.time()) - seconds)
     answer = buildium.send(delivery)
-    assert answer.status_code == 401 and "timestamp" in answer.json()["detail"]
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "the timestamp is outside the accepted window"
     assert webhook_stack.notices() == []
 
 
@@ -147,7 +158,8 @@ def test_oversized_unreadable_unused_and_unknown_store_nothing(
     huge = _post(webhook_stack, "buildium", b"{" + b" " * max_body + b"}",
                  {"Content-Type": "application/json"})
     assert huge.status_code == 413
-    for garbage in (b"", b"\xff\xfe", b"[1, 2]", b'{"EventName": "Rental.Created"}'):
+    deep = b"[" * 100_000 + b"]" * 100_000  # within the size bound, beyond the parser
+    for garbage in (b"", b"\xff\xfe", b"[1, 2]", b'{"EventName": "Rental.Created"}', deep):
         assert _post(webhook_stack, "buildium", garbage, {}).status_code == 400
     unused = buildium.send(buildium.delivery(_change(webhook_stack, "Vendor.Created")))
     assert (unused.status_code, unused.json()["outcome"]) == (202, "unused")
@@ -158,7 +170,7 @@ def test_oversized_unreadable_unused_and_unknown_store_nothing(
                          data=b"{}", timeout=5).status_code == 404  # it has no webhooks
     assert webhook_stack.notices() == []
     assert webhook_stack.refusals() == {
-        ("buildium", "too large"): 1, ("buildium", "unreadable"): 4,
+        ("buildium", "too large"): 1, ("buildium", "unreadable"): 5,
         ("buildium", "unused"): 1, ("buildium", "unknown account"): 1}
 
 

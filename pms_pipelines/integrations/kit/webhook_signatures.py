@@ -33,7 +33,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 class SignatureRefused(ValueError):
-    """The delivery is not the vendor's (or not now): answered 401, nothing stored."""
+    """The delivery is not the vendor's (or not now): answered 401, nothing stored. The
+    message is for our log; `public`, for the answer, says no more than the sender knows
+    (not which agency, not our clock)."""
+
+    def __init__(self, message: str, public: str = "signature refused") -> None:
+        super().__init__(message)
+        self.public = public
 
 
 class Keys(Protocol):
@@ -56,7 +62,7 @@ class Scheme(Protocol):
 def _header(headers: Mapping[str, str], name: str) -> str:
     value = headers.get(name.lower())
     if not value:
-        raise SignatureRefused(f"no {name} header")
+        raise SignatureRefused(f"no {name} header", f"no {name} header")
     return value
 
 
@@ -64,10 +70,12 @@ def _fresh(timestamp: str, now: float, window_s: float) -> None:
     try:
         sent = int(timestamp)
     except ValueError:
-        raise SignatureRefused(f"timestamp {timestamp[:20]!r} is not a UNIX time") from None
+        raise SignatureRefused(f"timestamp {timestamp[:20]!r} is not a UNIX time",
+                               "the timestamp is not a UNIX time") from None
     if abs(now - sent) > window_s:
         raise SignatureRefused(f"timestamp is {int(now - sent)} s from our clock "
-                               f"(more than {int(window_s)} s: stale or replayed)")
+                               f"(more than {int(window_s)} s: stale or replayed)",
+                               "the timestamp is outside the accepted window")
 
 
 def compact_json(body: bytes) -> bytes | None:

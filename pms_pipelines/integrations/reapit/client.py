@@ -23,13 +23,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from pms_pipelines.integrations.kit.auth import OAuthToken, grant_key
 from pms_pipelines.integrations.kit.http import RetryPolicy
 from pms_pipelines.integrations.kit.paging import PageNumberPaging, PageRead
 from pms_pipelines.integrations.kit.rest import Resource, RestClient, iso_seconds
 from pms_pipelines.integrations.kit.vendor_errors import OAUTH_ERROR, ErrorFields
-from pms_pipelines.integrations.kit.webhook_signatures import b64url_decode
+from pms_pipelines.integrations.kit.webhook_signatures import SignatureRefused, b64url_decode
 
 REAPIT_BASE_URL = "https://platform.reapit.cloud"
 REAPIT_TOKEN_URL = "https://connect.reapit.cloud/token"
@@ -125,5 +126,16 @@ class ReapitClient(RestClient):
         raise ValueError(f"Reapit has no Ed25519 signing key {key_id!r}")
 
 
+# A key is fetched while the vendor waits for our answer: one try, briefly (a failure is
+# answered 503 and the vendor retries).
+KEY_FETCH = RetryPolicy(max_attempts=1, connect_timeout_s=2.0, read_timeout_s=3.0)
+
+
 def signing_key(base_url: str, credentials: Mapping[str, str], key_id: str) -> bytes:
-    return ReapitClient(base_url, credentials).signing_key(key_id)
+    """Reapit's key ids are UUIDs (the guide's example): anything else is not asked for,
+    so a forged header cannot make us call Reapit."""
+    try:
+        UUID(key_id)
+    except ValueError:
+        raise SignatureRefused(f"key id {key_id[:40]!r} is not a UUID") from None
+    return ReapitClient(base_url, credentials, policy=KEY_FETCH).signing_key(key_id)
