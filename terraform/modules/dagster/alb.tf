@@ -1,6 +1,7 @@
 # The webserver is reached only through this load balancer: HTTPS, from allowed_cidrs,
 # every request authenticated by Cognito before it is forwarded; plain HTTP only
-# redirects. The webhook receiver shares it on POST /webhooks/* (webhooks.tf). With
+# redirects. The webhook receiver shares it on POST /webhooks/* (webhooks.tf), and a
+# web ACL stands in front of both (waf.tf). With
 # webserver_internal = true the balancer is also off the internet (VPN / peered VPC
 # only), which vendors' webhooks cannot reach.
 resource "aws_security_group" "alb" {
@@ -38,7 +39,6 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_cognito" {
 }
 
 resource "aws_lb" "webserver" {
-  #checkov:skip=CKV2_AWS_28:Every request must pass Cognito sign-in before reaching Dagster and ingress is limited to allowed_cidrs; a WAF adds no protection for this internal tool.
   name                       = "${var.name}-ui"
   load_balancer_type         = "application"
   internal                   = var.webserver_internal

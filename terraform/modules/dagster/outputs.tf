@@ -8,6 +8,11 @@ output "task_security_group_id" {
   value       = aws_security_group.tasks.id
 }
 
+output "webhook_security_group_id" {
+  description = "Security group of the webhook receiver tasks (RDS admits it)."
+  value       = aws_security_group.webhooks.id
+}
+
 output "load_balancer_dns_name" {
   description = "Point webserver_domain (CNAME) here."
   value       = aws_lb.webserver.dns_name

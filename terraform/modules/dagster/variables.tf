@@ -205,3 +205,9 @@ variable "webhook_requests_per_task" {
   type        = number
   default     = 3000
 }
+
+variable "waf_requests_per_address" {
+  description = "Requests one source address may make in 5 minutes before the web ACL blocks it (a vendor's burst of webhooks comes from few addresses: keep it generous)."
+  type        = number
+  default     = 20000
+}

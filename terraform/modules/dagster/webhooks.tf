@@ -22,20 +22,46 @@ resource "aws_vpc_security_group_ingress_rule" "alb_webhooks" {
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_receiver" {
   security_group_id            = aws_security_group.alb.id
-  referenced_security_group_id = aws_security_group.tasks.id
+  referenced_security_group_id = aws_security_group.webhooks.id
   ip_protocol                  = "tcp"
   from_port                    = local.webhook_port
   to_port                      = local.webhook_port
   description                  = "Forward webhooks to the receiver tasks"
 }
 
-resource "aws_vpc_security_group_ingress_rule" "tasks_from_alb_webhooks" {
-  security_group_id            = aws_security_group.tasks.id
+# The receiver's own group: the one service the internet reaches (through the balancer)
+# gets no path to the Dagster tasks' gRPC port, only to Postgres and HTTPS.
+resource "aws_security_group" "webhooks" {
+  name        = "${var.name}-webhooks"
+  description = "Webhook receiver tasks"
+  vpc_id      = var.vpc_id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "webhooks_from_alb" {
+  security_group_id            = aws_security_group.webhooks.id
   referenced_security_group_id = aws_security_group.alb.id
   ip_protocol                  = "tcp"
   from_port                    = local.webhook_port
   to_port                      = local.webhook_port
   description                  = "Webhook receiver from the load balancer"
+}
+
+resource "aws_vpc_security_group_egress_rule" "webhooks_https" {
+  security_group_id = aws_security_group.webhooks.id
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  description       = "Secrets Manager, KMS, and Reapit's signing keys (HTTPS only)"
+}
+
+resource "aws_vpc_security_group_egress_rule" "webhooks_postgres" {
+  security_group_id            = aws_security_group.webhooks.id
+  referenced_security_group_id = var.database_security_group_id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+  description                  = "RDS PostgreSQL (the pms_webhooks role)"
 }
 
 resource "aws_lb_target_group" "webhooks" {
@@ -186,7 +212,7 @@ resource "aws_ecs_service" "webhooks" {
 
   network_configuration {
     subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.tasks.id]
+    security_groups  = [aws_security_group.webhooks.id]
     assign_public_ip = false
   }
 

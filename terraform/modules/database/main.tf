@@ -9,18 +9,19 @@ resource "aws_db_subnet_group" "this" {
 
 resource "aws_security_group" "db" {
   name        = "${var.name}-db"
-  description = "PostgreSQL, reachable only from the Dagster tasks"
+  description = "PostgreSQL, reachable only from the Dagster tasks and the webhook receiver"
   vpc_id      = var.vpc_id
 }
 
 resource "aws_vpc_security_group_ingress_rule" "from_clients" {
-  for_each                     = toset(var.client_security_group_ids)
+  # count, not for_each: the groups' ids are known only once they exist.
+  count                        = length(var.client_security_group_ids)
   security_group_id            = aws_security_group.db.id
-  referenced_security_group_id = each.value
+  referenced_security_group_id = var.client_security_group_ids[count.index]
   ip_protocol                  = "tcp"
   from_port                    = 5432
   to_port                      = 5432
-  description                  = "PostgreSQL from the Dagster tasks"
+  description                  = "PostgreSQL from the Dagster tasks and the webhook receiver"
 }
 
 resource "aws_db_parameter_group" "this" {

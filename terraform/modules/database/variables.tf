@@ -14,7 +14,7 @@ variable "private_subnet_ids" {
 }
 
 variable "client_security_group_ids" {
-  description = "Security groups allowed to connect on 5432 (the Dagster tasks)."
+  description = "Security groups allowed to connect on 5432 (the Dagster tasks, the webhook receiver)."
   type        = list(string)
 }
 

@@ -120,7 +120,7 @@ module "database" {
   name                      = var.name
   vpc_id                    = module.network.vpc_id
   private_subnet_ids        = module.network.private_subnet_ids
-  client_security_group_ids = [module.dagster.task_security_group_id]
+  client_security_group_ids = [module.dagster.task_security_group_id, module.dagster.webhook_security_group_id]
   kms_key_arn               = module.kms.key_arn
   instance_class            = var.db_instance_class
   multi_az                  = var.db_multi_az
