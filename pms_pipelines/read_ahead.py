@@ -4,6 +4,7 @@ this one is applied. Both sides mostly wait on I/O, so one thread is enough."""
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Iterator
@@ -41,7 +42,9 @@ def read_ahead(items: Iterator[T], name: str = "read-ahead") -> Iterator[T]:
         except BaseException as error:  # noqa: BLE001 - handed to the caller
             put(("error", error))
 
-    producer = threading.Thread(target=produce, name=name, daemon=True)
+    # The caller's context (the pull's error counter among it) goes with the producer.
+    context = contextvars.copy_context()
+    producer = threading.Thread(target=context.run, args=(produce,), name=name, daemon=True)
     producer.start()
     try:
         while True:

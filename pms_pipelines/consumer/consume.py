@@ -14,9 +14,11 @@ import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from pms_pipelines.consumer.batch import apply_batch
+from pms_pipelines.consumer.batch_metrics import BatchStats, batch_stats
 from pms_pipelines.db.batch_result import BatchResult
 from pms_pipelines.db.checkpoints import record_last_arrival
 from pms_pipelines.consumer.isolate import ISOLATED_REASON, apply_isolating
@@ -49,14 +51,17 @@ class ConsumeReport:
     checkpoint: str | None = None
     shard_ended: bool = False
     seconds: float = 0.0
+    last_batch: BatchStats | None = None  # the metrics of the batch `add` saw last
 
     @property
     def events_per_second(self) -> float:
         return self.records / self.seconds if self.seconds else 0.0
 
-    def add(self, results: list[BatchResult], batch: ShardBatch) -> None:
+    def add(self, results: list[BatchResult], batch: ShardBatch,
+            apply_seconds: float = 0.0) -> None:
         """One batch read, applied as one transaction or, if it held a record that could
         not be applied, as several (`results`, in shard order)."""
+        self.last_batch = batch_stats(results, apply_seconds, datetime.now(timezone.utc))
         self.batches += 1
         self.records += len(batch.records)
         for result in results:
@@ -130,9 +135,10 @@ def consume_shard(
     for batch in read_ahead(batches, "shard-reader"):
         if gap is not None and batch.records:  # only when there is something after it
             raise CheckpointExpired(gap)
+        applying = time.monotonic()
         results = apply_isolating(apply, batch.records, expected, batch.shard_ended)
         expected = results[-1].checkpoint
-        report.add(results, batch)
+        report.add(results, batch, time.monotonic() - applying)
         report.seconds = time.monotonic() - started
         if on_batch is not None:
             on_batch(report)

@@ -46,6 +46,8 @@ from pms_pipelines.alerts.delivery import (
 from pms_pipelines.alerts.message import Alert, check_failure_alert, run_failure_alert
 from pms_pipelines.alerts.repeats import ERROR, PASSED, WARN, starts_failing
 from pms_pipelines.defs.resources import AlertsResource
+from pms_pipelines.metrics import names as metric_names
+from pms_pipelines.metrics.emf import emit
 from pms_pipelines.pulls import names
 
 PARTITION_TAG = "dagster/partition"
@@ -68,7 +70,16 @@ def alert_on_run_failure(context: SensorEvaluationContext, alerts: AlertsResourc
         context, DagsterEventType.RUN_FAILURE, "run failure", destinations,
         lambda record: _run_alert(instance, record, destinations.ui_base_url),
         lambda sent: f"sent {sent} alert(s) for failed runs" if sent else "no new failed runs",
+        passed=lambda record: _count_failed_run(instance, record),
     )
+
+
+def _count_failed_run(instance, record) -> None:  # noqa: ANN001
+    """The RunsFailed metric, once per failed run: when the cursor moves past it."""
+    run = instance.get_run_by_id(record.event_log_entry.run_id)
+    job = run.job_name if run is not None else "unknown"
+    emit({metric_names.RUNS_FAILED: 1}, {metric_names.JOB: job},
+         {"run_id": record.event_log_entry.run_id})
 
 
 def _run_alert(instance, record, ui_base_url: str) -> Alert | None:  # noqa: ANN001
@@ -149,11 +160,13 @@ def _alert_tick(
     destinations: Destinations,
     alert_for: Callable[[Any], Alert | None],
     summary: Callable[[int], str],
+    passed: Callable[[Any], None] = lambda record: None,
 ) -> SensorResult:
     """One tick of an alert sensor over `event_type` records after the cursor: deliver
     each record's alert (`alert_for`; None: nothing to send) in order, and move the cursor
     past each record handled. The first delivery failing fails the tick and the cursor
-    stays (the next tick retries); a later one ends the tick after the alerts sent."""
+    stays (the next tick retries); a later one ends the tick after the alerts sent.
+    `passed(record)` runs once for each record the cursor moves past."""
     storage = context.instance.event_log_storage
     if context.cursor is None:  # like Dagster's run status sensors: start from now
         latest = storage.get_event_records(_records_of(event_type, None), limit=1,
@@ -165,6 +178,8 @@ def _alert_tick(
                                         ascending=True)
     if not destinations.any:  # moved on, so setting a destination later floods nothing
         last = records[-1].storage_id if records else cursor
+        for record in records:
+            passed(record)
         return SensorResult(skip_reason=f"{len(records)} new {what}(s); {NO_DESTINATION}",
                             cursor=str(last))
     started, sent = time.monotonic(), 0
@@ -179,6 +194,7 @@ def _alert_tick(
                 return SensorResult(skip_reason=f"sent {sent}, then {error}; retrying next tick",
                                     cursor=str(cursor))
             sent += 1
+        passed(record)
         cursor = record.storage_id
         if time.monotonic() - started > TICK_BUDGET_S:
             break

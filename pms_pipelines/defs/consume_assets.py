@@ -15,6 +15,7 @@ from dagster import (
 )
 
 from pms_pipelines.canonical import ENTITIES
+from pms_pipelines.consumer.batch_metrics import emit_batch
 from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
 from pms_pipelines.consumer.retention import CheckpointExpired
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_evaluation
@@ -78,6 +79,8 @@ def consume_stream(
     shown = {"at": time.monotonic(), "records": 0}
 
     def progress(report: ConsumeReport) -> None:
+        if report.last_batch is not None:
+            emit_batch(report.last_batch, kinesis.stream_name, config.shard_id)
         if report.batches % 10 == 0:
             context.log.info(
                 f"shard {config.shard_id}: {report.records} records, {report.loaded} loaded, "

@@ -22,6 +22,7 @@ from pms_pipelines.defs.resources import KinesisResource, PmsEndpoints, Postgres
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
 from pms_pipelines.pulls.pull_and_publish import PullReport, pull_and_publish
+from pms_pipelines.pulls.pull_metrics import measured_pull
 
 
 class PullConfig(Config):
@@ -76,26 +77,29 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
             failures: list[str] = []
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 entity = key.path[-1]
+                mode = "full" if config.full else "incremental"
                 try:
-                    # Per entity: an earlier pull may have rotated a refresh token.
-                    credentials = resolve_credentials(
-                        agency.credentials_ref, integration.credential_fields,
-                        integration.optional_fields,
-                    )
-                    report = pull_and_publish(
-                        integration,
-                        agency_id=agency_id,
-                        entity=entity,
-                        credentials=credentials,
-                        base_url=pms_endpoints.base_url(integration.name, integration.default_base_url),
-                        conn=conn,
-                        kinesis=kinesis.client(),
-                        stream=kinesis.stream_name,
-                        full=config.full,
-                        republish=config.republish,
-                        log=context.log.info,
-                        save_credentials=partial(save_credentials, agency.credentials_ref),
-                    )
+                    with measured_pull(integration.name, agency_id, entity, mode) as measured:
+                        # Per entity: an earlier pull may have rotated a refresh token.
+                        credentials = resolve_credentials(
+                            agency.credentials_ref, integration.credential_fields,
+                            integration.optional_fields,
+                        )
+                        measured.report = pull_and_publish(
+                            integration,
+                            agency_id=agency_id,
+                            entity=entity,
+                            credentials=credentials,
+                            base_url=pms_endpoints.base_url(integration.name, integration.default_base_url),
+                            conn=conn,
+                            kinesis=kinesis.client(),
+                            stream=kinesis.stream_name,
+                            full=config.full,
+                            republish=config.republish,
+                            log=context.log.info,
+                            save_credentials=partial(save_credentials, agency.credentials_ref),
+                        )
+                    report = measured.report
                 except Exception as error:  # one entity failing must not stop the others
                     conn.rollback()
                     context.log.error(f"{entity}: pull failed, watermark unchanged: {error}")

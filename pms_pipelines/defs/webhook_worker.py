@@ -19,6 +19,7 @@ from pms_pipelines.defs.resources import KinesisResource, PmsEndpoints, Postgres
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.pulls import names
 from pms_pipelines.pulls.credentials import resolve_credentials, save_credentials
+from pms_pipelines.pulls.pull_metrics import measured_pull
 from pms_pipelines.pulls.pull_and_publish import pull_and_publish
 from pms_pipelines.pulls.serve_notices import Served, give_up, serve_agency, serve_pms
 from pms_pipelines.pulls.webhook_targets import EntityWork
@@ -43,18 +44,20 @@ def build_webhook_worker(integration: Integration):  # noqa: ANN201 - a Dagster 
         served_ids: list[int] = []
         with postgres.connect("pms-webhook-worker") as conn:
             def pull(agency: agencies.Agency, entity: str, todo: EntityWork) -> Any:
-                return pull_and_publish(
-                    integration, agency_id=agency.agency_id, entity=entity,
-                    # Per entity: an earlier pull may have rotated a refresh token.
-                    credentials=resolve_credentials(
-                        agency.credentials_ref, integration.credential_fields,
-                        integration.optional_fields),
-                    base_url=base_url, conn=conn, kinesis=kinesis.client(),
-                    stream=kinesis.stream_name, full=False, log=context.log.debug,
-                    save_credentials=partial(save_credentials, agency.credentials_ref),
-                    targets=todo.frozen_targets(), delete_ids=todo.deletes,
-                    lock_wait_s=0,  # a scheduled pull is on: serve the others, come back
-                )
+                with measured_pull(pms, agency.agency_id, entity, names.WEBHOOK_MODE) as measured:
+                    measured.report = pull_and_publish(
+                        integration, agency_id=agency.agency_id, entity=entity,
+                        # Per entity: an earlier pull may have rotated a refresh token.
+                        credentials=resolve_credentials(
+                            agency.credentials_ref, integration.credential_fields,
+                            integration.optional_fields),
+                        base_url=base_url, conn=conn, kinesis=kinesis.client(),
+                        stream=kinesis.stream_name, full=False, log=context.log.debug,
+                        save_credentials=partial(save_credentials, agency.credentials_ref),
+                        targets=todo.frozen_targets(), delete_ids=todo.deletes,
+                        lock_wait_s=0,  # a scheduled pull is on: serve the others, come back
+                    )
+                return measured.report
 
             def serve(agency_id: str, ids: list[int]) -> Served:
                 agency = agencies.get_agency(conn, pms, agency_id)

@@ -24,6 +24,7 @@ from typing import Any
 import requests
 
 from pms_pipelines.backoff import full_jitter
+from pms_pipelines.integrations.kit.error_counts import CONNECTION, UNREADABLE, count_error
 from pms_pipelines.integrations.kit.errors import PmsApiError
 from pms_pipelines.integrations.kit.vendor_errors import (
     OAUTH_ERROR, ErrorFields, VendorError, read_error,
@@ -230,10 +231,12 @@ class ApiSender:
             body = response.content
         except (requests.ConnectionError, requests.Timeout,
                 requests.exceptions.ChunkedEncodingError) as exc:
+            count_error(CONNECTION)
             # Only the exception's class: its text carries the URL and urllib3 internals.
             raise _Retry(None, f"{type(exc).__name__} talking to the provider") from None
         status = response.status_code
         if status >= 400:
+            count_error(status)
             said = read_error(body, self.error_schemas)
             if status == 429:
                 raise _Retry(status, said,
@@ -244,4 +247,5 @@ class ApiSender:
         try:
             return json.loads(body), response.headers
         except ValueError:
+            count_error(UNREADABLE)
             raise _Retry(status, f"truncated or unparseable JSON body ({len(body)} bytes)") from None

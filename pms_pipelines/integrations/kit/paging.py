@@ -14,6 +14,7 @@ moves) rather than following a provider that keeps serving pages.
 from __future__ import annotations
 
 import collections
+import contextvars
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -127,7 +128,8 @@ class OffsetPaging:
             nonlocal asked
             query = [*params, (self.offset_param, asked), (self.limit_param, size)]
             if pool is not None and total is not None and trusted:
-                answer = pool.submit(fetch, query)
+                # In the caller's context: the pull's error counter (error_counts.py).
+                answer = pool.submit(contextvars.copy_context().run, fetch, query)
             else:  # the first page, paging without a total, or a probe: one at a time
                 answer = Future()
                 answer.set_result(fetch(query))
