@@ -59,3 +59,15 @@ variable "webhook_allowed_cidrs" {
   type        = list(string)
   default     = ["0.0.0.0/0"]
 }
+
+variable "runbook_base_url" {
+  description = "Where the repository's files are browsed, ending in / (e.g. https://github.com/<org>/pms-pipelines/blob/main/): alarm descriptions link to its docs/runbook.md."
+  type        = string
+  default     = ""
+}
+
+variable "monitored_pms" {
+  description = "The PMSs with agencies in this environment: each gets a pull freshness alarm (a PMS without agencies would alarm forever)."
+  type        = list(string)
+  default     = ["alto", "buildium", "propertyme", "propertyware", "reapit"]
+}

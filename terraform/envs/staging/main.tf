@@ -45,4 +45,6 @@ module "platform" {
   webhook_allowed_cidrs    = var.webhook_allowed_cidrs
   image_pull_account_ids   = var.image_pull_account_ids
   alert_webhook_secret_arn = var.alert_webhook_secret_arn
+  runbook_base_url         = var.runbook_base_url
+  monitored_pms            = var.monitored_pms
 }

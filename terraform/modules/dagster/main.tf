@@ -202,8 +202,17 @@ resource "aws_ecs_task_definition" "daemon" {
     image                  = local.image
     essential              = true
     command                = ["dagster-daemon", "run", "--workspace", local.workspace]
-    environment            = local.common_environment
-    secrets                = local.dagster_storage_secret
+    # Every daemon (scheduler, sensors, run queue) heartbeats to the instance; a stale one
+    # fails the check and ECS replaces the task. The daemon-not-running alarm watches it.
+    healthCheck = {
+      command     = ["CMD", "dagster-daemon", "liveness-check"]
+      interval    = 60
+      timeout     = 30
+      retries     = 3
+      startPeriod = 180
+    }
+    environment = local.common_environment
+    secrets     = local.dagster_storage_secret
     logConfiguration = {
       logDriver = "awslogs"
       options = {
@@ -237,6 +246,14 @@ resource "aws_ecs_task_definition" "code_location" {
     essential              = true
     command                = ["dagster", "code-server", "start", "--host", "0.0.0.0", "--port", "4000", "--module-name", "pms_pipelines.definitions", "--location-name", "pms_pipelines"]
     portMappings           = [{ containerPort = 4000, protocol = "tcp" }]
+    # The gRPC server's own health answer: a wedged code server is replaced.
+    healthCheck = {
+      command     = ["CMD", "dagster", "api", "grpc-health-check", "--port", "4000"]
+      interval    = 30
+      timeout     = 10
+      retries     = 3
+      startPeriod = 120
+    }
     # DAGSTER_CURRENT_IMAGE tells the run launcher which image this code version runs in.
     environment = concat(local.pipeline_environment, [{ name = "DAGSTER_CURRENT_IMAGE", value = local.image }])
     secrets     = concat(local.pipeline_secrets, local.alert_webhook_secret)

@@ -37,3 +37,13 @@ output "log_groups" {
   description = "CloudWatch log groups by task."
   value       = { for key, group in aws_cloudwatch_log_group.task : key => group.name }
 }
+
+output "service_names" {
+  description = "ECS service names by role (the monitoring module's running-task alarms)."
+  value = {
+    webserver     = aws_ecs_service.webserver.name
+    daemon        = aws_ecs_service.daemon.name
+    code_location = aws_ecs_service.code_location.name
+    webhooks      = aws_ecs_service.webhooks.name
+  }
+}

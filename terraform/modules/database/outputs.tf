@@ -17,3 +17,8 @@ output "security_group_id" {
   description = "The database's security group."
   value       = aws_security_group.db.id
 }
+
+output "instance_id" {
+  description = "The RDS instance identifier (CloudWatch's DBInstanceIdentifier)."
+  value       = aws_db_instance.this.identifier
+}

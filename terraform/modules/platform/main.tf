@@ -164,3 +164,16 @@ module "dagster" {
   alert_topic_arn            = module.alerts.topic_arn
   alert_webhook_secret_arn   = var.alert_webhook_secret_arn
 }
+
+module "monitoring" {
+  source           = "../monitoring"
+  name             = var.name
+  alert_topic_arn  = module.alerts.topic_arn
+  runbook_base_url = var.runbook_base_url
+  stream_name      = module.stream.stream_name
+  firehose_name    = module.stream.firehose_name
+  cluster_name     = module.dagster.cluster_name
+  service_names    = module.dagster.service_names
+  db_instance_id   = module.database.instance_id
+  pms_names        = var.monitored_pms
+}

@@ -134,3 +134,15 @@ variable "webhook_max_tasks" {
   type        = number
   default     = 8
 }
+
+variable "runbook_base_url" {
+  description = "Where the repository's files are browsed (ending in /): alarms link to its docs/runbook.md."
+  type        = string
+  default     = ""
+}
+
+variable "monitored_pms" {
+  description = "The PMSs with agencies in this environment: each gets a pull freshness alarm."
+  type        = list(string)
+  default     = ["alto", "buildium", "propertyme", "propertyware", "reapit"]
+}
