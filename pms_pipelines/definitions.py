@@ -20,6 +20,7 @@ from pms_pipelines.defs.lake_assets import (
 from pms_pipelines.defs.pull_assets import build_pull_assets, pull_asset_key
 from pms_pipelines.defs.pull_schedules import build_pull_schedules
 from pms_pipelines.defs.resources import resources
+from pms_pipelines.defs.run_purge import purge_old_runs, purge_schedule
 from pms_pipelines.defs.webhook_sensor import build_webhook_sensor
 from pms_pipelines.defs.webhook_worker import build_webhook_worker
 from pms_pipelines.integrations import REGISTRY, UNAVAILABLE, Integration
@@ -42,7 +43,7 @@ def build_definitions(
                 *athena_specs()],
         asset_checks=health_checks,
         jobs=[*pull_jobs, *webhook_jobs, consume_job, lake_job, health_job,
-              *build_ops_jobs(registry)],
+              purge_old_runs, *build_ops_jobs(registry)],
         sensors=[
             consumer_sensor,
             build_agency_sensor(dict(registry), pull_jobs),
@@ -51,7 +52,7 @@ def build_definitions(
             alert_on_run_failure,
             alert_on_failed_check,
         ],
-        schedules=[*pull_schedules, lake_compaction_schedule, health_schedule],
+        schedules=[*pull_schedules, lake_compaction_schedule, health_schedule, purge_schedule],
         resources=resources(),
     )
 

@@ -40,6 +40,7 @@ class Schedules:
     webhook_linger_s: float  # a webhook worker run with nothing to do stays this long
     webhook_max_s: float  # ... and ends after this long (the sensor starts the next)
     webhook_poll_s: int  # incremental polls of an agency whose webhooks come: this often
+    run_retention_days: float  # finished Dagster runs older than this are purged daily
 
 
 def schedules() -> Schedules:
@@ -65,6 +66,8 @@ def schedules() -> Schedules:
         # Every other incremental tick: well inside the freshness window (three ticks).
         webhook_poll_s=int(os.environ.get("PMS_WEBHOOK_POLL_S") or 2 * cron_interval_s(
             incremental_cron)),
+        run_retention_days=float(os.environ.get("PMS_RUN_RETENTION_DAYS",
+                                                "7" if local else "90")),
     )
 
 

@@ -16,6 +16,7 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster_aws.ecs import EcsRunLauncher
+from dagster_aws.s3.compute_log_manager import S3ComputeLogManager
 from dagster_postgres import DagsterPostgresStorage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +25,8 @@ ECS_ENVIRONMENT = {
     "DAGSTER_PG_URL": "postgresql+psycopg2://dagster:pw@db.internal:5432/dagster",
     "DAGSTER_RUN_TASK_DEFINITION": "pms-staging-run",
     "DAGSTER_ECS_CLUSTER": "pms-staging",
+    "DAGSTER_COMPUTE_LOG_BUCKET": "pms-staging-compute-logs",
+    "AWS_REGION": "eu-west-2",
 }
 
 
@@ -62,6 +65,19 @@ def test_prod_instance_config_validates(prod_home) -> None:
     limits = {limit["key"]: limit for limit in coordinator.get_run_queue_config().tag_concurrency_limits}
     assert limits["pms/shard"] == {"key": "pms/shard", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
     assert limits["pms/agency"]["limit"] == 1
+
+    assert ref.compute_logs_data.class_name == "S3ComputeLogManager"
+    logs = _class_config(ref.compute_logs_data, S3ComputeLogManager)
+    assert logs["bucket"] == "pms-staging-compute-logs"
+    retention = config["retention"]
+    assert retention["sensor"]["purge_after_days"]["skipped"] <= 7
+
+
+def test_the_compute_log_bucket_is_the_one_terraform_names_and_grants() -> None:
+    dagster_tf = (ROOT / "terraform" / "modules" / "dagster" / "main.tf").read_text()
+    assert '{ name = "DAGSTER_COMPUTE_LOG_BUCKET", value = var.compute_log_bucket_name }' in dagster_tf
+    iam = (ROOT / "terraform" / "modules" / "dagster" / "iam.tf").read_text()
+    assert '"WriteComputeLogs"' in iam and '"ReadComputeLogs"' in iam
 
 
 def test_prod_run_queue_limits_match_the_local_instance() -> None:

@@ -78,7 +78,8 @@ def test_buckets_are_private_encrypted_versioned_and_expire() -> None:
     assert not resources("aws_s3_bucket_acl"), "no ACLs: ownership is enforced"
 
     calls = {c.name: c.body for c in module_calls() if c.body["source"] == "../bucket"}
-    assert set(calls) == {"access_logs_bucket", "raw_bucket", "lake_bucket", "athena_results_bucket"}
+    assert set(calls) == {"access_logs_bucket", "raw_bucket", "lake_bucket", "athena_results_bucket",
+                          "compute_logs_bucket"}
     for name, body in calls.items():
         if name == "access_logs_bucket":
             # S3 and ALB log delivery only write to SSE-S3 buckets.

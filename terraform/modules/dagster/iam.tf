@@ -80,6 +80,11 @@ data "aws_iam_policy_document" "pipeline" {
     resources = [var.raw_bucket_arn, "${var.raw_bucket_arn}/*", var.lake_bucket_arn, "${var.lake_bucket_arn}/*"]
   }
   statement {
+    sid       = "WriteComputeLogs"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:ListBucket"]
+    resources = [var.compute_log_bucket_arn, "${var.compute_log_bucket_arn}/*"]
+  }
+  statement {
     sid       = "ReadAgencyCredentials"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [var.agency_secret_arn_pattern]
@@ -166,10 +171,20 @@ data "aws_iam_policy_document" "webserver" {
       values   = [aws_ecs_cluster.this.arn]
     }
   }
+  statement {
+    sid       = "ReadComputeLogs"
+    actions   = ["s3:GetObject", "s3:ListBucket"]
+    resources = [var.compute_log_bucket_arn, "${var.compute_log_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "DecryptComputeLogs"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
 }
 
 resource "aws_iam_role_policy" "webserver" {
-  name   = "terminate-runs"
+  name   = "terminate-runs-read-logs"
   role   = aws_iam_role.webserver.id
   policy = data.aws_iam_policy_document.webserver.json
 }

@@ -17,6 +17,7 @@ locals {
     { name = "DAGSTER_HOME", value = "/var/lib/dagster" },
     { name = "DAGSTER_ECS_CLUSTER", value = aws_ecs_cluster.this.name },
     { name = "DAGSTER_RUN_TASK_DEFINITION", value = "${var.name}-run" },
+    { name = "DAGSTER_COMPUTE_LOG_BUCKET", value = var.compute_log_bucket_name },
   ]
   pipeline_environment = concat(local.common_environment, [
     { name = "PMS_STREAM_NAME", value = var.stream_name },

@@ -93,6 +93,16 @@ variable "lake_bucket_name" {
   type        = string
 }
 
+variable "compute_log_bucket_name" {
+  description = "Bucket of the runs' compute logs (DAGSTER_COMPUTE_LOG_BUCKET)."
+  type        = string
+}
+
+variable "compute_log_bucket_arn" {
+  description = "Bucket of the runs' compute logs: runs write, the webserver reads."
+  type        = string
+}
+
 variable "lake_bucket_arn" {
   description = "Lake bucket ARN (the lake job writes Parquet there)."
   type        = string

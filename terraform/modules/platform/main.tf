@@ -70,6 +70,16 @@ module "lake_bucket" {
   access_log_bucket = module.access_logs_bucket.name
 }
 
+# Each run's stdout/stderr (Dagster compute logs), uploaded while it runs, so the UI
+# shows them after the run's Fargate task is gone (deploy/dagster.prod.yaml).
+module "compute_logs_bucket" {
+  source            = "../bucket"
+  name              = "${local.bucket_prefix}-compute-logs"
+  kms_key_arn       = module.kms.key_arn
+  access_log_bucket = module.access_logs_bucket.name
+  expire_after_days = var.compute_log_days
+}
+
 module "athena_results_bucket" {
   source            = "../bucket"
   name              = "${local.bucket_prefix}-athena-results"
@@ -149,6 +159,8 @@ module "dagster" {
   lake_mask_key_secret_arn   = module.secrets.lake_mask_key_arn
   lake_bucket_name           = module.lake_bucket.name
   lake_bucket_arn            = module.lake_bucket.arn
+  compute_log_bucket_name    = module.compute_logs_bucket.name
+  compute_log_bucket_arn     = module.compute_logs_bucket.arn
   athena_workgroup           = module.lake.athena_workgroup
   access_log_bucket_name     = module.access_logs_bucket.name
   certificate_arn            = var.certificate_arn

@@ -39,6 +39,12 @@ variable "raw_retention_days" {
   default     = 90
 }
 
+variable "compute_log_days" {
+  description = "Days the runs' captured stdout/stderr (Dagster compute logs) are kept in S3."
+  type        = number
+  default     = 90
+}
+
 variable "access_log_days" {
   description = "Days S3 and load balancer access logs are kept."
   type        = number
