@@ -18,7 +18,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 # Installed once into the venv folder; without Node the rule says so and those tests skip.
 KINESALITE := $(VENV)/kinesalite/node_modules/.bin/kinesalite
 
-$(STAMP): requirements.txt requirements-dev.txt setup.py pyproject.toml
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
 	touch $(STAMP)
