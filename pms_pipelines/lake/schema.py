@@ -1,8 +1,7 @@
 """The schema of the lake's Parquet, one table per entity.
 
-The first eleven columns are the ones the Glue tables declare (terraform/modules/lake);
-Athena reads columns by name, so the rest (who handled the event, where and when) are
-extra detail for DuckDB and for a later Glue revision. `data` is the canonical record
+The Glue tables declare every column, in this order (terraform/modules/lake/columns.json,
+made from this schema by `python -m pms_pipelines.lake.glue_columns`). `data` is the canonical record
 as JSON with personal data masked: one schema serves the four entities and survives
 new optional fields in the canonical model.
 """

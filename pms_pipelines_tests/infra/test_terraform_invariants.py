@@ -88,7 +88,12 @@ def test_buckets_are_private_encrypted_versioned_and_expire() -> None:
             assert body["kms_key_arn"] == "${module.kms.key_arn}"
             assert body["access_log_bucket"] == "${module.access_logs_bucket.name}"
     assert calls["raw_bucket"]["expire_after_days"] == "${var.raw_retention_days}"
-    assert variables("modules/platform")["raw_retention_days"]["default"] > 0
+    # The CKV_AWS_144 skip says the lake is rebuilt from raw: raw outlives the lake's days.
+    platform = variables("modules/platform")
+    assert platform["raw_retention_days"]["default"] is None
+    assert "expire_after_days" not in calls["lake_bucket"]
+    assert calls["raw_bucket"]["archive_after_days"] == "${var.raw_archive_after_days}"
+    assert platform["raw_archive_after_days"]["default"] >= 30
 
 
 def test_rds_is_private_encrypted_backed_up_and_protected() -> None:
@@ -214,7 +219,13 @@ def test_daemon_is_a_singleton_and_the_rest_autoscale() -> None:
 
 
 def test_lake_tables_project_daily_partitions() -> None:
-    [table] = resources("aws_glue_catalog_table")
+    tables = {t.name: t for t in resources("aws_glue_catalog_table")}
+    assert set(tables) == {"entity", "raw"}
+    table, raw = tables["entity"], tables["raw"]
+    raw_params = raw.body["parameters"]
+    assert raw_params["storage.location.template"] == "s3://${var.raw_bucket_name}/raw/dt=$${dt}/"
+    assert "JsonSerDe" in one(one(raw.body, "storage_descriptor"), "ser_de_info")[
+        "serialization_library"]
     entities = locals_of("modules/lake")["entities"]
     for entity in ("property", "landlord", "tenant", "tenancy"):
         assert entity in entities

@@ -1,7 +1,7 @@
 # A private, versioned, KMS-encrypted bucket with access logging and a lifecycle rule.
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV2_AWS_62:Nothing reacts to object events: the lake compaction is a daily schedule over raw/dt=... prefixes.
-  #checkov:skip=CKV_AWS_144:Replication not wanted: raw events are replayable from the PMS, the lake is rebuilt from raw, logs are disposable; versioning guards against mistakes in-region.
+  #checkov:skip=CKV_AWS_144:Replication not wanted: raw events are kept as long as the lake (never expired, archived to Glacier IR), so the lake can be rebuilt from them; compute logs, Athena results and access logs are disposable; versioning guards against mistakes in-region.
   bucket        = var.name
   force_destroy = false
 }
@@ -57,6 +57,16 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
     expiration {
       days = coalesce(var.expire_after_days, 3650)
+    }
+  }
+
+  rule {
+    id     = "archive-current-objects"
+    status = var.archive_after_days == null ? "Disabled" : "Enabled"
+    filter {}
+    transition {
+      days          = coalesce(var.archive_after_days, 3650)
+      storage_class = "GLACIER_IR"
     }
   }
 

@@ -21,6 +21,12 @@ variable "expire_after_days" {
   default     = null
 }
 
+variable "archive_after_days" {
+  description = "Move current objects to S3 Glacier Instant Retrieval after this many days (still readable at once, a fraction of the price); null: never."
+  type        = number
+  default     = null
+}
+
 variable "expire_prefix" {
   description = "Key prefix the expiry rule applies to (empty: the whole bucket)."
   type        = string

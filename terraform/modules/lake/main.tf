@@ -3,20 +3,9 @@
 # whose results are encrypted with the environment's key.
 locals {
   entities = toset(["property", "landlord", "tenant", "tenancy"])
-  # The compacted event envelope; `data` is the masked canonical record as JSON.
-  columns = [
-    { name = "event_id", type = "string" },
-    { name = "op", type = "string" },
-    { name = "entity", type = "string" },
-    { name = "source", type = "string" },
-    { name = "agency_id", type = "string" },
-    { name = "source_id", type = "string" },
-    { name = "version", type = "bigint" },
-    { name = "observed_at", type = "timestamp" },
-    { name = "source_updated_at", type = "timestamp" },
-    { name = "outcome", type = "string" },
-    { name = "data", type = "string" },
-  ]
+  # Written by `python -m pms_pipelines.lake.glue_columns` from the code's schemas (the
+  # Parquet's LAKE_SCHEMA, the handled lines Firehose lands): a test keeps them equal.
+  columns = jsondecode(file("${path.module}/columns.json"))
 }
 
 resource "aws_glue_catalog_database" "lake" {
@@ -57,7 +46,54 @@ resource "aws_glue_catalog_table" "entity" {
     }
 
     dynamic "columns" {
-      for_each = local.columns
+      for_each = local.columns.lake
+      content {
+        name = columns.value.name
+        type = columns.value.type
+      }
+    }
+  }
+}
+
+# Today's events before the nightly compaction: Firehose's raw output (GZIP JSON lines of
+# handled events under raw/dt=YYYY-MM-DD/), envelope only — the event's data and a
+# rejected record's bytes are not masked there, so they are not declared.
+resource "aws_glue_catalog_table" "raw" {
+  name          = "raw_events"
+  database_name = aws_glue_catalog_database.lake.name
+  table_type    = "EXTERNAL_TABLE"
+
+  parameters = {
+    "classification"              = "json"
+    "EXTERNAL"                    = "TRUE"
+    "projection.enabled"          = "true"
+    "projection.dt.type"          = "date"
+    "projection.dt.format"        = "yyyy-MM-dd"
+    "projection.dt.range"         = "${var.lake_start_date},NOW"
+    "projection.dt.interval"      = "1"
+    "projection.dt.interval.unit" = "DAYS"
+    "storage.location.template"   = "s3://${var.raw_bucket_name}/raw/dt=$${dt}/"
+  }
+
+  partition_keys {
+    name = "dt"
+    type = "string"
+  }
+
+  storage_descriptor {
+    location      = "s3://${var.raw_bucket_name}/raw/"
+    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+    ser_de_info {
+      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
+      parameters = {
+        "ignore.malformed.json" = "true"
+      }
+    }
+
+    dynamic "columns" {
+      for_each = local.columns.raw
       content {
         name = columns.value.name
         type = columns.value.type

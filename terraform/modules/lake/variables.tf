@@ -8,6 +8,11 @@ variable "lake_bucket_name" {
   type        = string
 }
 
+variable "raw_bucket_name" {
+  description = "Bucket Firehose lands handled events in (raw/dt=YYYY-MM-DD/): the raw_events table."
+  type        = string
+}
+
 variable "results_bucket_name" {
   description = "Bucket for Athena query results (written under athena/)."
   type        = string

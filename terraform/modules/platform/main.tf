@@ -59,8 +59,10 @@ module "raw_bucket" {
   name              = "${local.bucket_prefix}-raw"
   kms_key_arn       = module.kms.key_arn
   access_log_bucket = module.access_logs_bucket.name
-  # Firehose output is compacted into the lake daily; keep the raw files a while for replays.
-  expire_after_days = var.raw_retention_days
+  # Firehose output is compacted into the lake daily. The raw files are the lake's source:
+  # kept as long as it (archived once old), so a lost or wrong lake day can be rebuilt.
+  expire_after_days  = var.raw_retention_days
+  archive_after_days = var.raw_archive_after_days
 }
 
 module "lake_bucket" {
@@ -101,6 +103,7 @@ module "lake" {
   source              = "../lake"
   name                = var.name
   lake_bucket_name    = module.lake_bucket.name
+  raw_bucket_name     = module.raw_bucket.name
   results_bucket_name = module.athena_results_bucket.name
   kms_key_arn         = module.kms.key_arn
 }

@@ -34,7 +34,13 @@ variable "stream_shard_count" {
 }
 
 variable "raw_retention_days" {
-  description = "Days raw Firehose objects are kept after they land (the lake holds the compacted copy)."
+  description = "Days raw Firehose objects are kept; null (default): as long as the lake, which is rebuilt from them (the CKV_AWS_144 skip relies on it)."
+  type        = number
+  default     = null
+}
+
+variable "raw_archive_after_days" {
+  description = "Days after which raw Firehose objects move to Glacier Instant Retrieval (the daily compaction and Athena's raw table read recent days)."
   type        = number
   default     = 90
 }
