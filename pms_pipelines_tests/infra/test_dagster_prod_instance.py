@@ -83,8 +83,27 @@ def test_the_compute_log_bucket_is_the_one_terraform_names_and_grants() -> None:
 def test_prod_run_queue_limits_match_the_local_instance() -> None:
     local = yaml.safe_load((ROOT / "dagster.yaml").read_text())
     prod = yaml.safe_load((ROOT / "deploy" / "dagster.prod.yaml").read_text())
-    assert (prod["run_coordinator"]["config"]["tag_concurrency_limits"]
-            == local["run_coordinator"]["config"]["tag_concurrency_limits"])
+    prod_limits = {limit["key"]: limit for limit in
+                   prod["run_coordinator"]["config"]["tag_concurrency_limits"]}
+    local_limits = {limit["key"]: limit for limit in
+                    local["run_coordinator"]["config"]["tag_concurrency_limits"]}
+    assert set(prod_limits) == set(local_limits) == {
+        "pms/shard", "pms/agency", "pms/webhooks", "pms/pms"}
+    for key in ("pms/shard", "pms/agency", "pms/webhooks"):  # the correctness limits
+        assert prod_limits[key] == local_limits[key]
+        assert prod_limits[key]["limit"] == 1
+
+
+def test_consume_runs_in_aws_follow_the_shard_count_without_a_global_cap() -> None:
+    prod = yaml.safe_load((ROOT / "deploy" / "dagster.prod.yaml").read_text())
+    assert prod["run_coordinator"]["config"]["max_concurrent_runs"] == -1
+    limits = prod["run_coordinator"]["config"]["tag_concurrency_limits"]
+    # Consume runs carry only the shard tag: one per shard, as many as there are shards.
+    from pms_pipelines.defs.consume_assets import SHARD_TAG, consume_job
+    assert SHARD_TAG == "pms/shard" and not set(consume_job.tags) & {
+        limit["key"] for limit in limits}
+    stream_tf = (ROOT / "terraform" / "envs" / "prod" / "main.tf").read_text()
+    assert "stream_on_demand         = true" in stream_tf
 
 
 def test_prod_workspace_points_at_the_code_location_service() -> None:

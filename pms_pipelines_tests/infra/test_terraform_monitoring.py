@@ -27,7 +27,7 @@ MODULE = "modules/monitoring"
 AWS = {
     "AWS/Kinesis": ({"GetRecords.IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded",
                      "ReadProvisionedThroughputExceeded", "IncomingRecords",
-                     "GetRecords.Records"}, {"StreamName"}),
+                     "GetRecords.Records", "IteratorAgeMilliseconds"}, {"StreamName", "ShardId"}),
     "AWS/Firehose": ({"DeliveryToS3.Success", "DeliveryToS3.Records",
                       "DeliveryToS3.DataFreshness"}, {"DeliveryStreamName"}),
     "ECS/ContainerInsights": ({"RunningTaskCount"}, {"ClusterName", "ServiceName"}),
@@ -122,7 +122,8 @@ def _dashboard() -> dict:
     return json.loads(rendered)
 
 
-SEARCH = re.compile(r"""^SEARCH\('\{([\w/]+)((?:,\w+)*)\} MetricName="([\w.]+)"', '(\w+)', (\d+)\)$""")
+SEARCH = re.compile(
+    r"""^SEARCH\('\{([\w/]+)((?:,\w+)*)\} MetricName="([\w.]+)"(?: \w+="[^"]*")*', '(\w+)', (\d+)\)$""")
 
 
 def _dashboard_metrics() -> list[tuple[str, str, set[str]]]:
@@ -152,6 +153,10 @@ def test_the_dashboard_names_only_metrics_that_exist() -> None:
     assert len(shown) >= 15
     for namespace, metric, dimensions in shown:
         _check_metric(namespace, metric, dimensions)
+    # The one shard-level metric the stream publishes is the one the dashboard shows.
+    stream = [b for b in resources("aws_kinesis_stream")][0].body
+    shard_level = {m for n, m, d in shown if n == "AWS/Kinesis" and "ShardId" in d}
+    assert shard_level == set(stream["shard_level_metrics"]) == {"IteratorAgeMilliseconds"}
 
 
 def test_every_metric_the_code_emits_is_on_the_dashboard_or_an_alarm() -> None:

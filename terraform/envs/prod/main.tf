@@ -32,7 +32,7 @@ module "platform" {
   name                     = "pms-prod"
   image_tag                = var.image_tag
   vpc_cidr                 = "10.50.0.0/16"
-  stream_on_demand         = false
+  stream_on_demand         = true # scales with traffic; docs/deployment.md, "Stream capacity"
   stream_shard_count       = var.stream_shard_count
   db_instance_class        = "db.m7g.large"
   db_multi_az              = true

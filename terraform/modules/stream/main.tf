@@ -11,7 +11,10 @@ resource "aws_kinesis_stream" "events" {
     stream_mode = var.on_demand ? "ON_DEMAND" : "PROVISIONED"
   }
 
-  shard_level_metrics = ["IncomingRecords", "OutgoingRecords", "IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded"]
+  # Per shard only what the stream-level metrics cannot say: which shard is behind (the
+  # dashboard's per-shard iterator age). Shard-level metrics are billed per shard, and
+  # on demand the shard count follows traffic.
+  shard_level_metrics = ["IteratorAgeMilliseconds"]
 }
 
 resource "aws_cloudwatch_log_group" "firehose" {
