@@ -222,16 +222,16 @@ def test_lake_tables_project_daily_partitions() -> None:
     tables = {t.name: t for t in resources("aws_glue_catalog_table")}
     assert set(tables) == {"entity", "raw"}
     table, raw = tables["entity"], tables["raw"]
-    raw_params = raw.body["parameters"]
-    assert raw_params["storage.location.template"] == "s3://${var.raw_bucket_name}/raw/dt=$${dt}/"
+    daily = locals_of("modules/lake")["daily_partitions"]
+    assert daily["projection.enabled"] == "true" and daily["projection.dt.format"] == "yyyy-MM-dd"
+    for block, template in ((table, "/lake/${each.key}/dt=$${dt}/"), (raw, "/raw/dt=$${dt}/")):
+        parameters = str(block.body["parameters"])
+        assert "local.daily_partitions" in parameters and template in parameters, parameters
     assert "JsonSerDe" in one(one(raw.body, "storage_descriptor"), "ser_de_info")[
         "serialization_library"]
     entities = locals_of("modules/lake")["entities"]
     for entity in ("property", "landlord", "tenant", "tenancy"):
         assert entity in entities
-    params = table.body["parameters"]
-    assert params["projection.enabled"] == "true" and params["projection.dt.format"] == "yyyy-MM-dd"
-    assert params["storage.location.template"].endswith("/lake/${each.key}/dt=$${dt}/")
     assert "Parquet" in one(table.body, "storage_descriptor")["input_format"]
     [workgroup] = resources("aws_athena_workgroup")
     config = one(workgroup.body, "configuration")

@@ -6,6 +6,16 @@ locals {
   # Written by `python -m pms_pipelines.lake.glue_columns` from the code's schemas (the
   # Parquet's LAKE_SCHEMA, the handled lines Firehose lands): a test keeps them equal.
   columns = jsondecode(file("${path.module}/columns.json"))
+  # Partitions by day (dt=YYYY-MM-DD), found by projection: no crawler, no MSCK REPAIR.
+  daily_partitions = {
+    "EXTERNAL"                    = "TRUE"
+    "projection.enabled"          = "true"
+    "projection.dt.type"          = "date"
+    "projection.dt.format"        = "yyyy-MM-dd"
+    "projection.dt.range"         = "${var.lake_start_date},NOW"
+    "projection.dt.interval"      = "1"
+    "projection.dt.interval.unit" = "DAYS"
+  }
 }
 
 resource "aws_glue_catalog_database" "lake" {
@@ -19,17 +29,10 @@ resource "aws_glue_catalog_table" "entity" {
   database_name = aws_glue_catalog_database.lake.name
   table_type    = "EXTERNAL_TABLE"
 
-  parameters = {
-    "classification"              = "parquet"
-    "EXTERNAL"                    = "TRUE"
-    "projection.enabled"          = "true"
-    "projection.dt.type"          = "date"
-    "projection.dt.format"        = "yyyy-MM-dd"
-    "projection.dt.range"         = "${var.lake_start_date},NOW"
-    "projection.dt.interval"      = "1"
-    "projection.dt.interval.unit" = "DAYS"
-    "storage.location.template"   = "s3://${var.lake_bucket_name}/lake/${each.key}/dt=$${dt}/"
-  }
+  parameters = merge(local.daily_partitions, {
+    "classification"            = "parquet"
+    "storage.location.template" = "s3://${var.lake_bucket_name}/lake/${each.key}/dt=$${dt}/"
+  })
 
   partition_keys {
     name = "dt"
@@ -63,17 +66,10 @@ resource "aws_glue_catalog_table" "raw" {
   database_name = aws_glue_catalog_database.lake.name
   table_type    = "EXTERNAL_TABLE"
 
-  parameters = {
-    "classification"              = "json"
-    "EXTERNAL"                    = "TRUE"
-    "projection.enabled"          = "true"
-    "projection.dt.type"          = "date"
-    "projection.dt.format"        = "yyyy-MM-dd"
-    "projection.dt.range"         = "${var.lake_start_date},NOW"
-    "projection.dt.interval"      = "1"
-    "projection.dt.interval.unit" = "DAYS"
-    "storage.location.template"   = "s3://${var.raw_bucket_name}/raw/dt=$${dt}/"
-  }
+  parameters = merge(local.daily_partitions, {
+    "classification"            = "json"
+    "storage.location.template" = "s3://${var.raw_bucket_name}/raw/dt=$${dt}/"
+  })
 
   partition_keys {
     name = "dt"
