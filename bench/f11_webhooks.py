@@ -12,7 +12,8 @@ and no worker on its way), the worker's loop (`serve_notices.serve_pms`: targete
 by `pull_and_publish`, half a second between rounds, staying `PMS_WEBHOOK_LINGER_S`) or,
 on the polled agencies, the incremental pull each schedule tick asks for, the consumer
 sensor's logic (`shards_to_consume`) and `consume_shard`; a change's latency ends at
-the commit of the batch holding its first event observed after it.
+the commit of the batch holding the first event that shows its value (a pull that
+started before the change may read it; each change sets a value new for its record).
 
 Modelled (Dagster is not started, as in figure 8): the daemon evaluates sensors at most
 every 5 s (`MIN_INTERVAL_LOOP_TIME`), so the webhook sensor ticks every
@@ -38,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from decimal import Decimal
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -63,13 +65,31 @@ DAEMON_LOOP_S = 5.0  # dagster/_daemon/sensor.py MIN_INTERVAL_LOOP_TIME
 # `dequeue_interval_seconds: 1` (dagster.yaml), as measured under `make dev`.
 QUEUE_WAIT_S = (0.0, 1.0)
 PROD_POLL_S = 15 * 60  # the incremental cadence in AWS, for requests per idle hour
-# What each PMS's change does: (collection, entity, mutate).
+# What each PMS's change does: (collection, entity, mutate, shown). `mutate(record, rng,
+# used)` gives the record a value it never had in this run and returns it; `shown(data)`
+# is that value as the canonical record carries it.
+def _new_phone(record: dict[str, Any], rng: random.Random, used: set[Any]) -> str:
+    had = used | {p.get("Number") for p in record.get("PhoneNumbers") or []}
+    while (number := f"(555) 01{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}") in had:
+        pass
+    record.update(PhoneNumbers=[{"Number": number, "Type": "Cell"}])
+    return number
+
+
+def _new_rent(record: dict[str, Any], rng: random.Random, used: set[Any]) -> Decimal:
+    had = used | ({Decimal(str(record["rent"]))} if record.get("rent") is not None else set())
+    while (rent := Decimal(rng.randrange(600, 3000, 5))) in had:
+        pass
+    record.update(rent=float(rent))
+    return rent
+
+
 CHANGES = {
-    "buildium": ("tenants", "tenant", lambda r, rng: r.update(PhoneNumbers=[
-        {"Number": f"(555) 01{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}",
-         "Type": "Cell"}])),
-    "reapit": ("tenancies", "tenancy", lambda r, rng: r.update(
-        rent=float(rng.randrange(600, 3000, 5)))),
+    "buildium": ("tenants", "tenant", _new_phone,
+                 lambda data: ((data or {}).get("contact") or {}).get("phone")),
+    "reapit": ("tenancies", "tenancy", _new_rent,
+               lambda data: None if (data or {}).get("rent_amount") is None
+               else Decimal(str(data["rent_amount"]))),
 }
 
 
@@ -128,7 +148,9 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
     receiver = start_receiver(REGISTRY, url)
     lock = threading.Lock()
     errors: list[BaseException] = []
-    changes: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)  # key -> times
+    # key -> the changes not yet in Postgres, oldest first: (when, the value it set)
+    changes: dict[tuple[str, str, str, str], list[tuple[float, Any]]] = defaultdict(list)
+    used: dict[tuple[str, str, str, str], set[Any]] = defaultdict(set)
     latency: dict[bool, list[float]] = {True: [], False: []}
     made = {True: 0, False: 0}
     runs = {"webhook": 0, "poll": 0, "consume": 0}
@@ -191,15 +213,21 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
         with lock:
             for outcome in result.outcomes:
                 event = outcome.event
-                if event is None:
+                if event is None or outcome.outcome != "loaded":
                     continue
                 key = (event.source, event.agency_id, event.entity, event.source_id)
-                seen = event.observed_at.timestamp()
-                waiting = changes.get(key, [])
-                done = [t for t in waiting if t <= seen]
-                for t in done:
+                waiting = changes.get(key)
+                if not waiting:
+                    continue
+                shown = CHANGES[event.source][3](event.model_dump(mode="json")["data"])
+                # The event shows the value of one change: it and every earlier one are in.
+                last = max((i for i, (_, value) in enumerate(waiting) if value == shown),
+                           default=None)
+                if last is None:
+                    continue
+                for t, _ in waiting[:last + 1]:
                     latency[event.agency_id.endswith("hooked")].append(now - t)
-                    waiting.remove(t)
+                del waiting[:last + 1]
 
     def consume(shard_id: str) -> None:
         try:
@@ -225,15 +253,17 @@ def run(stack: Stack, sizes: Sizes) -> list[Figure]:
         start = time.time()
         for moment, p in moments:
             time.sleep(max(0.0, start + moment - time.time()))
-            collection, entity, mutate = CHANGES[p.pms]
+            collection, entity, mutate, _ = CHANGES[p.pms]
             store = p.sandbox.store(p.agency_id)
             with store.lock:
                 record_id = rng.choice(sorted(store.records[collection]))
                 record = store.records[collection][record_id]
-                mutate(record, rng)
-                at = time.time()
+                key = (p.pms, p.agency_id, entity, str(record_id))
                 with lock:
-                    changes[(p.pms, p.agency_id, entity, str(record_id))].append(at)
+                    value = mutate(record, rng, used[key])
+                    used[key].add(value)
+                    at = time.time()
+                    changes[key].append((at, value))
                     made[p.hooked] += 1
                 store.put(collection, record, datetime.fromtimestamp(at, timezone.utc))
 
