@@ -9,6 +9,7 @@ Locally the lines land in the run's captured stdout, where tests read them back
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 import time
@@ -16,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pms_pipelines.metrics.names import BY_NAME, NAMESPACE, Metric
+
+log = logging.getLogger(__name__)
 
 # EMF allows at most 100 metrics per directive and 30 dimensions per set.
 _MAX_METRICS = 100
@@ -54,13 +57,19 @@ def document(values: Mapping[Metric, float], dimensions: Mapping[str, str],
 
 def emit(values: Mapping[Metric, float], dimensions: Mapping[str, str],
          properties: Mapping[str, Any] | None = None) -> None:
-    """Write one EMF line to stdout (looked up now: Dagster captures it per step)."""
+    """Write one EMF line to stdout (looked up now: Dagster captures it per step).
+    Never raises: a metric that cannot be written is logged, and the work it measures
+    (a pull whose watermark already moved, a committed batch) stands."""
     if not values:
         return
-    line = json.dumps(document(values, dimensions, properties), separators=(",", ":"),
-                      default=str)
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    try:
+        line = json.dumps(document(values, dimensions, properties), separators=(",", ":"),
+                          default=str)
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except Exception as error:  # noqa: BLE001 - metrics must not fail the pipeline
+        log.warning("metric line not written (%s): %s", ", ".join(m.name for m in values),
+                    error)
 
 
 def parse(lines: Iterable[str]) -> list[dict[str, Any]]:

@@ -43,6 +43,18 @@ def test_a_missing_dimension_is_an_error_not_a_silent_metric() -> None:
         document({names.RECORDS_PULLED: 1}, {names.PMS: "buildium"})
 
 
+def test_a_line_that_cannot_be_written_does_not_fail_the_work(monkeypatch, caplog) -> None:
+    class Closed:
+        def write(self, text: str) -> int:
+            raise ValueError("I/O operation on closed file")
+
+    monkeypatch.setattr("sys.stdout", Closed())
+    emit({names.RUNS_FAILED: 1}, {names.JOB: "j"})
+    emit({names.RECORDS_PULLED: 1}, {names.PMS: "b"})  # a dimension missing: logged too
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "metric line not written", "metric line not written"]
+
+
 def test_nothing_is_written_for_no_values(capsys) -> None:
     emit({}, {})
     assert capsys.readouterr().out == ""
