@@ -15,13 +15,12 @@ from dagster import (
 
 from pms_pipelines.consumer.shard_probe import shards_to_consume
 from pms_pipelines.defs.consume_assets import CONSUME_JOB, SHARD_TAG, consume_job
+from pms_pipelines.defs import run_priority
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.settings import schedules
 
 MAX_RUNS_PER_TICK = 16
-# Ahead of pulls in the run queue: lag is what the app feels.
-CONSUME_PRIORITY = "10"
 
 
 @sensor(
@@ -45,7 +44,7 @@ def consumer_sensor(
     return [
         RunRequest(
             run_config={"ops": {"consume_stream": {"config": {"shard_id": shard_id}}}},
-            tags={SHARD_TAG: shard_id, "dagster/priority": CONSUME_PRIORITY},
+            tags={SHARD_TAG: shard_id, run_priority.PRIORITY_TAG: run_priority.CONSUME},
         )
         for shard_id in planned
     ]

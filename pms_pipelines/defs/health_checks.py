@@ -31,15 +31,20 @@ from dagster import (
     AssetSelection,
     AssetsDefinition,
     DefaultScheduleStatus,
-    ScheduleDefinition,
+    RunRequest,
+    RunsFilter,
+    ScheduleEvaluationContext,
+    SkipReason,
     define_asset_job,
     multi_asset_check,
+    schedule,
 )
 
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_result, last_metadata
 from pms_pipelines.defs.consume_assets import STREAM_KEY, rds_table_key
 from pms_pipelines.defs.pull_assets import pull_asset_key
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
+from pms_pipelines.defs.runs_in_flight import IN_FLIGHT
 from pms_pipelines.health.dead_letters import DeadLetterCursor, Scope, new_dead_letters
 from pms_pipelines.health.freshness import pull_freshness
 from pms_pipelines.health.integrity import dangling_references
@@ -184,10 +189,21 @@ def build_health_checks(integrations: Iterable[Integration]):  # noqa: ANN201
         description="Evaluate the health checks: pull freshness, consumer lag, retention "
         "gaps, dead letters, referential integrity.",
     )
-    schedule = ScheduleDefinition(
+
+    @schedule(
         name="health_checks_schedule", job=job, cron_schedule=health().cron,
         execution_timezone="UTC", default_status=DefaultScheduleStatus.RUNNING,
-        description="Every few minutes (PMS_HEALTH_CRON), so a check shows the state now.",
+        description="Every few minutes (PMS_HEALTH_CRON), so a check shows the state now; "
+        "a tick is skipped while the last run is still queued or running.",
     )
-    return checks, job, schedule
+    def health_checks_schedule(context: ScheduleEvaluationContext):
+        waiting = context.instance.get_run_records(
+            RunsFilter(job_name=HEALTH_JOB, statuses=IN_FLIGHT), limit=1)
+        if waiting:
+            run = waiting[0].dagster_run
+            return SkipReason(f"health_checks run {run.run_id[:8]} is still "
+                              f"{run.status.value.lower()}: no second one behind it")
+        return RunRequest()
+
+    return checks, job, health_checks_schedule
 

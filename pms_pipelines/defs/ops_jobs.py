@@ -9,6 +9,7 @@ from enum import Enum
 from dagster import Config, Failure, JobDefinition, MetadataValue, OpExecutionContext, job, op
 
 from pms_pipelines.consumer.redrive import RedriveReport
+from pms_pipelines.defs import run_priority
 from pms_pipelines.defs.consume_assets import CONSUME_JOB, SHARD_TAG
 from pms_pipelines.defs.pull_assets import build_pull_assets
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
@@ -39,8 +40,9 @@ class ReplayConfig(Config):
     """With SEQUENCE_NUMBER: the first record to read again (name exactly one shard)."""
     shard_ids: list[str] = []
     """Shards to replay; empty: every shard of the stream."""
-    dry_run: bool = False
-    """Only report where each checkpoint would move."""
+    dry_run: bool = True
+    """true (the default): only report, one log line per shard, where each checkpoint
+    would move. Set false to move them: the consumer sensor then replays."""
 
 
 class RedriveConfig(Config):
@@ -125,7 +127,11 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
                                 "the sensor starts again from the replay position")
 
         def report(result: ShardReplay) -> None:
-            context.log.info(f"{result.shard_id}: {result.note}")
+            context.log.info(
+                f"{result.shard_id}: {result.note}; checkpoint "
+                f"{result.checkpoint_before or 'trim horizon'} -> "
+                f"{result.checkpoint_after or 'trim horizon'}; first record read again: "
+                f"{result.first_record or 'none'}")
 
         with postgres.connect("pms-ops-replay") as conn:
             try:
@@ -235,7 +241,9 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
         context.log.info(agency_ops.describe(agency))
 
     def ops_job(name: str, body, description: str) -> JobDefinition:  # noqa: ANN001
-        @job(name=name, description=description, tags={OPS_TAG: name.removeprefix("ops_")})
+        @job(name=name, description=description,
+             tags={OPS_TAG: name.removeprefix("ops_"),
+                   run_priority.PRIORITY_TAG: run_priority.OPERATOR})
         def _job() -> None:
             body()
 

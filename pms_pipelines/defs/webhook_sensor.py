@@ -17,14 +17,13 @@ from dagster import (
 )
 
 from pms_pipelines.db import webhook_notices
+from pms_pipelines.defs import run_priority
 from pms_pipelines.defs.resources import PostgresResource
 from pms_pipelines.defs.runs_in_flight import tag_values_in_flight
 from pms_pipelines.integrations.kit.integration import Integration
 from pms_pipelines.pulls import names
 from pms_pipelines.settings import schedules
 
-# Ahead of scheduled pulls, behind consumes: a few records, and someone is waiting.
-WEBHOOK_PRIORITY = "5"
 RETRY_AFTER = timedelta(minutes=1)
 # Served notices are kept this long (which run served what), then purged a few per tick.
 KEEP_SERVED = timedelta(days=7)
@@ -57,7 +56,7 @@ def build_webhook_sensor(registry: dict[str, Integration], jobs: list):  # noqa:
                 continue
             requests.append(RunRequest(
                 job_name=names.webhook_job_name(integration),
-                tags={"dagster/priority": WEBHOOK_PRIORITY},
+                tags={run_priority.PRIORITY_TAG: run_priority.WEBHOOK},
             ))
         if not requests:
             return SkipReason(f"notices of {', '.join(waiting)} wait for the worker on its way"

@@ -126,3 +126,24 @@ def test_every_check_is_evaluated_by_one_job() -> None:
     schedule = defs.get_schedule_def("health_checks_schedule")
     assert schedule.job_name == "health_checks"
     assert schedule.default_status.value == "RUNNING"
+
+
+def test_the_schedule_skips_a_tick_while_a_health_run_is_still_waiting() -> None:
+    from dagster import DagsterRunStatus, RunRequest, build_schedule_context
+
+    from pms_pipelines.definitions import defs
+
+    schedule = defs.get_schedule_def("health_checks_schedule")
+    instance = DagsterInstance.ephemeral()
+    [request] = list(schedule.evaluate_tick(build_schedule_context(instance=instance))
+                     .run_requests)
+    assert isinstance(request, RunRequest)
+
+    job = defs.resolve_job_def("health_checks")
+    queued = instance.create_run_for_job(job, status=DagsterRunStatus.QUEUED)
+    result = schedule.evaluate_tick(build_schedule_context(instance=instance))
+    assert not result.run_requests
+    assert f"{queued.run_id[:8]} is still queued" in result.skip_message
+
+    instance.report_run_canceled(instance.get_run_by_id(queued.run_id))
+    assert schedule.evaluate_tick(build_schedule_context(instance=instance)).run_requests

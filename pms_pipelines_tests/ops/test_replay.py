@@ -109,8 +109,22 @@ def test_replay_from_the_trim_horizon_through_the_dagster_job(
 ) -> None:
     from pms_pipelines.definitions import defs
 
-    result = defs.resolve_job_def("ops_replay_stream").execute_in_process(
+    job = defs.resolve_job_def("ops_replay_stream")
+    before = _checkpoints(db_url, kinesis_stream)
+    # The launchpad's defaults are a dry run: nothing moves, each shard's answer is logged.
+    instance = DagsterInstance.ephemeral()
+    dry = job.execute_in_process(
         run_config={"ops": {"replay_stream": {"config": {"start": "TRIM_HORIZON"}}}},
+        instance=instance)
+    assert dry.success and _checkpoints(db_url, kinesis_stream) == before
+    answers = [e.user_message for e in instance.all_logs(dry.run_id)
+               if e.user_message.startswith("shardId-")]
+    assert len(answers) == len(before) >= 1, answers
+    assert all("dry run" in m and "-> trim horizon" in m for m in answers), answers
+
+    result = job.execute_in_process(
+        run_config={"ops": {"replay_stream": {"config": {"start": "TRIM_HORIZON",
+                                                          "dry_run": False}}}},
         instance=DagsterInstance.ephemeral())
     assert result.success
     assert set(_checkpoints(db_url, kinesis_stream).values()) == {None}
