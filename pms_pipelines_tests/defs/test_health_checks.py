@@ -128,22 +128,24 @@ def test_every_check_is_evaluated_by_one_job() -> None:
     assert schedule.default_status.value == "RUNNING"
 
 
-def test_the_schedule_skips_a_tick_while_a_health_run_is_still_waiting() -> None:
-    from dagster import DagsterRunStatus, RunRequest, build_schedule_context
+def test_the_schedule_skips_a_tick_while_a_health_run_is_still_waiting(monkeypatch) -> None:
+    monkeypatch.setenv("PMS_DATABASE_URL", "postgresql://unused")  # the job's resources
+    monkeypatch.setenv("PMS_STREAM_NAME", "unused")
+    from dagster import DagsterRunStatus, RunRequest, build_schedule_context, instance_for_test
 
     from pms_pipelines.definitions import defs
 
     schedule = defs.get_schedule_def("health_checks_schedule")
-    instance = DagsterInstance.ephemeral()
-    [request] = list(schedule.evaluate_tick(build_schedule_context(instance=instance))
-                     .run_requests)
-    assert isinstance(request, RunRequest)
+    with instance_for_test() as instance:  # a stored instance: the tick reopens it by ref
+        [request] = list(schedule.evaluate_tick(build_schedule_context(instance=instance))
+                         .run_requests)
+        assert isinstance(request, RunRequest)
 
-    job = defs.resolve_job_def("health_checks")
-    queued = instance.create_run_for_job(job, status=DagsterRunStatus.QUEUED)
-    result = schedule.evaluate_tick(build_schedule_context(instance=instance))
-    assert not result.run_requests
-    assert f"{queued.run_id[:8]} is still queued" in result.skip_message
+        job = defs.resolve_job_def("health_checks")
+        waiting = instance.create_run_for_job(job, status=DagsterRunStatus.NOT_STARTED)
+        result = schedule.evaluate_tick(build_schedule_context(instance=instance))
+        assert not result.run_requests
+        assert f"{waiting.run_id[:8]} is still not_started" in result.skip_message
 
-    instance.report_run_canceled(instance.get_run_by_id(queued.run_id))
-    assert schedule.evaluate_tick(build_schedule_context(instance=instance)).run_requests
+        instance.report_run_canceled(instance.get_run_by_id(waiting.run_id))
+        assert schedule.evaluate_tick(build_schedule_context(instance=instance)).run_requests
