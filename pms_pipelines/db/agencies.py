@@ -34,6 +34,15 @@ class Agency:
     webhook_account: str | None = None  # how the vendor's webhooks name the agency
 
 
+def check_credentials_ref(credentials_ref: str) -> None:
+    """Refuse early and without echoing the value: it may be a pasted secret."""
+    if not _CREDENTIALS_REF.match(credentials_ref):
+        raise ValueError(
+            "credentials_ref must be env:<VARIABLE>, secretsmanager:<name or arn> or "
+            "file:<path>.json, not a secret"
+        )
+
+
 def register_agency(
     conn: psycopg.Connection,
     pms: str,
@@ -46,12 +55,7 @@ def register_agency(
 ) -> Agency:
     """Add an agency, or update its name, credentials reference, enabled flag and the
     account its vendor's webhooks name it by."""
-    if not _CREDENTIALS_REF.match(credentials_ref):
-        # Refuse early and without echoing the value: it may be a pasted secret.
-        raise ValueError(
-            "credentials_ref must be env:<VARIABLE>, secretsmanager:<name or arn> or "
-            "file:<path>.json, not a secret"
-        )
+    check_credentials_ref(credentials_ref)
     row = conn.execute(
         "INSERT INTO ingest.agency (pms, agency_id, display_name, credentials_ref, enabled, "
         "webhook_account) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (pms, agency_id) "

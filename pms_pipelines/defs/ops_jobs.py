@@ -84,6 +84,9 @@ class RegisterAgencyConfig(Config):
     webhook_account: str | None = None
     """How the PMS's webhooks name the agency (Buildium AccountId, Reapit customerId,
     Alto agencyRef); none: its webhooks are not matched, it is polled only."""
+    check: bool = True
+    """Resolve the credentials and try them against the PMS (one authenticated request)
+    before storing anything; false: store as given."""
 
 
 class SetAgencyEnabledConfig(Config):
@@ -223,7 +226,8 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
                 agency = agency_ops.register(
                     conn, registry, config.pms, config.agency_id,
                     display_name=config.display_name, credentials_ref=config.credentials_ref,
-                    enabled=config.enabled, webhook_account=config.webhook_account)
+                    enabled=config.enabled, webhook_account=config.webhook_account,
+                    check=config.check)
             except _USER_ERRORS as error:
                 raise _failure(error) from error
         context.log.info(f"registered {agency_ops.describe(agency)}")

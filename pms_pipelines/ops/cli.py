@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="how the PMS's webhooks name the agency (Buildium AccountId, "
                           "Reapit customerId, Alto agencyRef); without it, polled only")
     register.add_argument("--disabled", action="store_true", help="register it disabled")
+    register.add_argument("--no-check", action="store_true",
+                          help="store it without resolving the credentials and trying them "
+                          "against the PMS (e.g. a secretsmanager: reference this machine "
+                          "cannot read)")
     register.set_defaults(run=_register)
 
     for name, enabled in (("disable", False), ("enable", True)):
@@ -238,7 +242,7 @@ def _register(args: argparse.Namespace) -> int:
     with _connect("pms-ops-agency") as conn:
         agency = register(conn, REGISTRY, args.pms, args.agency, display_name=args.name,
                           credentials_ref=args.credentials_ref, enabled=not args.disabled,
-                          webhook_account=args.webhook_account)
+                          webhook_account=args.webhook_account, check=not args.no_check)
     print(f"registered {describe(agency)}")
     return 0
 

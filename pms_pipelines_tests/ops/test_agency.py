@@ -36,7 +36,7 @@ def _run(job_name: str, op_name: str, config: dict):  # noqa: ANN202
 def _register_job(**config: object):  # noqa: ANN202
     return _run("ops_register_agency", "register_agency", {
         "pms": "buildium", "display_name": "Acme Lets", "credentials_ref": "env:PMS_CRED_ACME",
-        **config})
+        "check": False, **config})
 
 
 def _failure(result) -> str:  # noqa: ANN001
@@ -108,7 +108,7 @@ def test_the_command_line_registers_disables_and_enables(
     env: str, capsys: pytest.CaptureFixture
 ) -> None:
     assert main(["register", "--pms", "buildium", "--agency", "acme", "--name", "Acme Lets",
-                 "--credentials-ref", "secretsmanager:pms/buildium/acme"]) == 0
+                 "--credentials-ref", "secretsmanager:pms/buildium/acme", "--no-check"]) == 0
     assert "registered buildium/acme (Acme Lets): enabled" in capsys.readouterr().out
     assert main(["disable", "--pms", "buildium", "--agency", "acme"]) == 0
     assert "buildium/acme (Acme Lets): disabled" in capsys.readouterr().out
@@ -120,7 +120,7 @@ def test_the_command_line_registers_disables_and_enables(
     assert main(["disable", "--pms", "buildium", "--agency", "ghost"]) == 2
     assert "buildium/ghost is not registered" in capsys.readouterr().err
     assert main(["register", "--pms", "buildium", "--agency", "x", "--name", "X",
-                 "--credentials-ref", "hunter2"]) == 2
+                 "--credentials-ref", "hunter2", "--no-check"]) == 2
     err = capsys.readouterr().err
     assert "not a secret" in err and "hunter2" not in err
     with pytest.raises(SystemExit):
@@ -133,3 +133,60 @@ def test_the_module_runs_as_a_command() -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "--from {trim_horizon,timestamp,sequence_number}" in done.stdout
+
+
+@pytest.fixture
+def sandbox_env(env: str, buildium_sandbox, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001,ANN201
+    """The Buildium sandbox as the PMS, and its agency's credentials under env:PMS_CRED_OK."""
+    monkeypatch.setenv("PMS_BUILDIUM_BASE_URL", buildium_sandbox.base_url)
+    for name, value in buildium_sandbox.credentials.items():
+        monkeypatch.setenv(f"PMS_CRED_OK_{name.upper()}", value)
+    monkeypatch.setenv("PMS_CRED_WRONG_CLIENT_ID", buildium_sandbox.credentials["client_id"])
+    monkeypatch.setenv("PMS_CRED_WRONG_CLIENT_SECRET", "not-the-secret")
+    monkeypatch.setenv("PMS_CRED_MISNAMED_CLIENTID", buildium_sandbox.credentials["client_id"])
+    monkeypatch.setenv("PMS_CRED_MISNAMED_CLIENT_SECRET", "x")
+    return buildium_sandbox
+
+
+def _registered(db_url: str) -> list[str]:
+    with connect(db_url) as conn:
+        return [a.agency_id for a in agencies.list_agencies(conn, enabled_only=False)]
+
+
+def test_register_tries_the_credentials_and_stores_nothing_that_would_fail(
+    env: str, sandbox_env, tmp_path  # noqa: ANN001
+) -> None:
+    def register(agency_id: str, ref: str):  # noqa: ANN202
+        return _register_job(agency_id=agency_id, credentials_ref=ref, check=True)
+
+    refused = {
+        "wrong secret": register("acme", "env:PMS_CRED_WRONG"),
+        "misnamed fields": register("acme", "env:PMS_CRED_MISNAMED"),
+        "missing file": register("acme", f"file:{tmp_path}/nowhere.json"),
+        "bad id": register("Bad Agency/1", "env:PMS_CRED_OK"),
+    }
+    messages = {why: _failure(result) for why, result in refused.items()}
+    assert not any(result.success for result in refused.values())
+    assert "buildium refused the credentials 'env:PMS_CRED_WRONG'" in messages["wrong secret"]
+    assert "401" in messages["wrong secret"] and "not-the-secret" not in messages["wrong secret"]
+    assert "lack client_id" in messages["misnamed fields"]
+    assert "cannot be used" in messages["missing file"]
+    assert "'Bad Agency/1' cannot be a Dagster partition key" in messages["bad id"]
+    assert "letters, digits" in messages["bad id"]
+    assert _registered(env) == []
+
+    assert register("acme", "env:PMS_CRED_OK").success
+    assert _registered(env) == ["acme"]
+
+
+def test_the_command_line_checks_the_same_way_and_can_skip_it(
+    env: str, sandbox_env, capsys: pytest.CaptureFixture  # noqa: ANN001
+) -> None:
+    base = ["register", "--pms", "buildium", "--agency", "acme", "--name", "Acme"]
+    assert main([*base, "--credentials-ref", "env:PMS_CRED_WRONG"]) == 2
+    assert "buildium refused the credentials" in capsys.readouterr().err
+    assert _registered(env) == []
+    assert main([*base, "--credentials-ref", "env:PMS_CRED_WRONG", "--no-check"]) == 0
+    assert _registered(env) == ["acme"]
+    assert main([*base, "--credentials-ref", "env:PMS_CRED_OK"]) == 0
+    assert "registered buildium/acme" in capsys.readouterr().out
