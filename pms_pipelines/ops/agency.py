@@ -120,6 +120,8 @@ def check_access(integration: Integration, agency_id: str, credentials_ref: str)
     answers = integration.pull(request)
     try:
         next(iter(answers), None)
+    except CredentialsError as error:  # a rotated refresh token with nowhere to go
+        raise ValueError(str(error)) from None
     except PmsApiError as error:
         raise ValueError(f"{integration.name} refused the credentials {credentials_ref!r} "
                          f"for agency {agency_id}: {error} (register with --no-check to "
