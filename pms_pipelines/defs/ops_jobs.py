@@ -21,6 +21,7 @@ from pms_pipelines.ops.redrive import Selection, redrive_selection, selected_ids
 from pms_pipelines.ops.replay import ReplayStart, ShardReplay, replay
 from pms_pipelines.ops.resync import OPS_TAG, launch_backfill, resync_request
 from pms_pipelines.ops.retention import acknowledge_gaps
+from pms_pipelines.ops.waiting_runs import cancel_waiting_runs
 
 _USER_ERRORS = (ValueError, LookupError)
 
@@ -243,6 +244,10 @@ def build_ops_jobs(registry: Mapping[str, Integration]) -> list[JobDefinition]:
             except _USER_ERRORS as error:
                 raise _failure(error) from error
         context.log.info(agency_ops.describe(agency))
+        if not config.enabled:
+            cancelled = cancel_waiting_runs(context.instance, config.pms, config.agency_id)
+            context.log.info(f"cancelled {len(cancelled)} queued run(s) of the agency"
+                             + (f": {', '.join(cancelled)}" if cancelled else ""))
 
     def ops_job(name: str, body, description: str) -> JobDefinition:  # noqa: ANN001
         @job(name=name, description=description,

@@ -122,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
             "pulled; their rows, watermarks and partition stay.")
         command.add_argument("--pms", required=True)
         command.add_argument("--agency", required=True)
+        if not enabled:
+            command.add_argument(
+                "--dagster-url", default=os.environ.get("DAGSTER_URL", "http://127.0.0.1:3000"),
+                help="the webserver asked to cancel the agency's queued runs")
         command.set_defaults(run=_set_enabled, enabled=enabled)
 
     gap = commands.add_parser(
@@ -254,6 +258,19 @@ def _set_enabled(args: argparse.Namespace) -> int:
     with _connect("pms-ops-agency") as conn:
         agency = set_enabled(conn, REGISTRY, args.pms, args.agency, args.enabled)
     print(describe(agency))
+    if not args.enabled:
+        from pms_pipelines.ops.resync import GraphQL, GraphQLError
+        from pms_pipelines.ops.waiting_runs import agency_tag, cancel_waiting_runs_graphql
+
+        try:
+            cancelled = cancel_waiting_runs_graphql(GraphQL(args.dagster_url), args.pms,
+                                                    args.agency)
+        except GraphQLError as error:
+            print(f"warning: its queued runs were not cancelled ({error}); they will fail "
+                  f"when they start: cancel them under Runs, tag pms/agency="
+                  f"{agency_tag(args.pms, args.agency)}", file=sys.stderr)
+        else:
+            print(f"cancelled {len(cancelled)} queued run(s)")
     return 0
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, JobDefinition
+from dagster._core.remote_origin import (
+    GrpcServerCodeLocationOrigin,
+    RemoteJobOrigin,
+    RemoteRepositoryOrigin,
+)
+from dagster._core.utils import make_new_run_id
 
 from pms_pipelines.canonical import ENTITIES
 from pms_pipelines.consumer.shard_probe import shards_to_consume
@@ -72,3 +78,35 @@ def table_counts(db_url: str) -> dict[str, int]:
             e: conn.execute(f"SELECT count(*) FROM pms.{e} WHERE deleted_at IS NULL").fetchone()[0]
             for e in ENTITIES
         }
+
+
+def add_submitted_run(instance: DagsterInstance, job: JobDefinition, tags: dict[str, str],
+                      run_config: dict | None = None,
+                      status: DagsterRunStatus = DagsterRunStatus.QUEUED) -> str:
+    """A run as the UI or the daemon submits it to the run queue (QUEUED by default): the
+    job's own tags, then the request's, and the code location it comes from (a queued
+    run names one: the gRPC code server of production's workspace). Its id."""
+    run = DagsterRun(
+        job_name=job.name, run_id=make_new_run_id(), run_config=run_config or {},
+        tags={**job.tags, **tags}, status=status,
+        remote_job_origin=RemoteJobOrigin(
+            repository_origin=RemoteRepositoryOrigin(
+                code_location_origin=GrpcServerCodeLocationOrigin(
+                    host="code.dagster.internal", port=4000, location_name="pms_pipelines"),
+                repository_name="__repository__"),
+            job_name=job.name))
+    instance.add_run(run)
+    return run.run_id
+
+
+def local_instance(tmp_path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> DagsterInstance:  # noqa: ANN001
+    """An instance of the repo's dagster.yaml (Postgres storage, the run queue's limits)."""
+    import shutil
+    from pathlib import Path
+
+    from pms_pipelines.local_stack.stack import dagster_storage_url
+
+    shutil.copyfile(Path(__file__).resolve().parents[2] / "dagster.yaml",
+                    tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_PG_URL", dagster_storage_url(db_url))
+    return DagsterInstance.from_config(str(tmp_path))

@@ -110,14 +110,19 @@ def test_the_command_line_registers_disables_and_enables(
     assert main(["register", "--pms", "buildium", "--agency", "acme", "--name", "Acme Lets",
                  "--credentials-ref", "secretsmanager:pms/buildium/acme", "--no-check"]) == 0
     assert "registered buildium/acme (Acme Lets): enabled" in capsys.readouterr().out
-    assert main(["disable", "--pms", "buildium", "--agency", "acme"]) == 0
-    assert "buildium/acme (Acme Lets): disabled" in capsys.readouterr().out
+    assert main(["disable", "--pms", "buildium", "--agency", "acme",
+                 "--dagster-url", "http://127.0.0.1:9"]) == 0
+    captured = capsys.readouterr()
+    assert "buildium/acme (Acme Lets): disabled" in captured.out
+    # No webserver here: disabled all the same, and told what was not done.
+    assert "its queued runs were not cancelled" in captured.err
     with connect(env) as conn:
         assert agencies.list_agencies(conn, pms="buildium") == []
     assert main(["enable", "--pms", "buildium", "--agency", "acme"]) == 0
     with connect(env) as conn:
         assert [a.agency_id for a in agencies.list_agencies(conn, pms="buildium")] == ["acme"]
-    assert main(["disable", "--pms", "buildium", "--agency", "ghost"]) == 2
+    assert main(["disable", "--pms", "buildium", "--agency", "ghost",
+                 "--dagster-url", "http://127.0.0.1:9"]) == 2
     assert "buildium/ghost is not registered" in capsys.readouterr().err
     assert main(["register", "--pms", "buildium", "--agency", "x", "--name", "X",
                  "--credentials-ref", "hunter2", "--no-check"]) == 2
@@ -190,3 +195,34 @@ def test_the_command_line_checks_the_same_way_and_can_skip_it(
     assert _registered(env) == ["acme"]
     assert main([*base, "--credentials-ref", "env:PMS_CRED_OK"]) == 0
     assert "registered buildium/acme" in capsys.readouterr().out
+
+
+def test_disabling_an_agency_cancels_its_queued_runs_only(
+    env: str, tmp_path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    from pms_pipelines.definitions import defs
+    from pms_pipelines.integrations import REGISTRY
+    from pms_pipelines.pulls import names
+    from pms_pipelines_tests.defs.pipeline_env import add_submitted_run, local_instance
+
+    assert _register_job(agency_id="acme").success
+    assert _register_job(agency_id="other").success
+    instance = local_instance(tmp_path, env, monkeypatch)
+    try:
+        job = defs.resolve_job_def("buildium_pull_job")
+        buildium = REGISTRY["buildium"]
+        acme = [add_submitted_run(instance, job, names.pull_run_tags(buildium, "acme", full=f))
+                for f in (False, True)]
+        other = add_submitted_run(instance, job, names.pull_run_tags(buildium, "other", full=False))
+        result = defs.resolve_job_def("ops_set_agency_enabled").execute_in_process(
+            run_config={"ops": {"set_agency_enabled": {"config": {
+                "pms": "buildium", "agency_id": "acme", "enabled": False}}}},
+            instance=instance)
+        assert result.success
+        status = {run_id: instance.get_run_by_id(run_id).status.value
+                  for run_id in (*acme, other)}
+        assert status == {acme[0]: "CANCELED", acme[1]: "CANCELED", other: "QUEUED"}
+        logs = [e.user_message for e in instance.all_logs(result.run_id)]
+        assert any(m.startswith("cancelled 2 queued run(s) of the agency") for m in logs)
+    finally:
+        instance.dispose()

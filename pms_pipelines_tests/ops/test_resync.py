@@ -1,6 +1,7 @@
 """Re-sync an agency: the job (through the instance) and the CLI (through GraphQL) each
 launch a backfill that a real `dagster dev` runs as a full pull of the agency's
-partition from the Buildium sandbox, one pull of the agency at a time."""
+partition from the Buildium sandbox, one pull of the agency at a time. Disabling the
+agency through the CLI then cancels its queued runs through the same webserver."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from pms_pipelines.db.connection import connect
 from pms_pipelines.local_stack.stack import dagster_storage_url
 from pms_pipelines.ops.cli import main
 from pms_pipelines.ops.resync import FINISHED, GraphQL, GraphQLError, backfill_status
-from pms_pipelines_tests.defs.pipeline_env import register_sandbox_agency
+from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.pulls import names
+from pms_pipelines_tests.defs.pipeline_env import add_submitted_run, register_sandbox_agency
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +149,18 @@ def test_the_job_and_the_cli_launch_full_pulls_one_at_a_time(
         snapshot = conn.execute("SELECT count(DISTINCT entity) FROM ingest.pull_snapshot "
                                 "WHERE pms = 'buildium' AND agency_id = %s", (agency,)).fetchone()
     assert snapshot[0] == 4  # what only a full pull writes, for every entity
+
+    # Disable through the CLI: the agency's queued runs are cancelled by the webserver.
+    # They wait behind a run of the agency marked started (the queue's per-agency limit
+    # of one), so the daemon of this dagster dev does not launch them meanwhile.
+    job = defs.resolve_job_def("buildium_pull_job")
+    tags = names.pull_run_tags(REGISTRY["buildium"], agency, full=False)
+    add_submitted_run(instance, job, tags, status=DagsterRunStatus.STARTED)
+    waiting = [add_submitted_run(instance, job, tags) for _ in range(2)]
+    assert main(["disable", "--pms", "buildium", "--agency", agency,
+                 "--dagster-url", url]) == 0
+    assert "cancelled 2 queued run(s)" in capsys.readouterr().out
+    assert {instance.get_run_by_id(r).status for r in waiting} == {DagsterRunStatus.CANCELED}
 
 
 def test_a_resync_of_a_disabled_or_unknown_agency_is_refused(db_url, monkeypatch,
