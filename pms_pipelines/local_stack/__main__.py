@@ -29,7 +29,11 @@ def dev(args: argparse.Namespace) -> int:
     home = prepare_dagster_home(args.dagster_home)
     ui = f"http://127.0.0.1:{args.port}"
     env = {**os.environ, **stack.env, "DAGSTER_HOME": str(home),
-           "PMS_ALERT_UI_BASE_URL": os.environ.get("PMS_ALERT_UI_BASE_URL", ui)}
+           "PMS_ALERT_UI_BASE_URL": os.environ.get("PMS_ALERT_UI_BASE_URL", ui),
+           # Stopping dagster dev leaves multiprocessing's tracker a semaphore to clean
+           # up, which it reports as a leak on every Ctrl-C: noise, not a fault.
+           "PYTHONWARNINGS": ",".join(filter(None, (
+               os.environ.get("PYTHONWARNINGS"), "ignore:resource_tracker:UserWarning")))}
     shell_env = write_shell_env(args.state_dir / "env.sh", {
         **stack.env, "DAGSTER_URL": ui})
     print(f"dagster: UI on {ui} (Ctrl-C stops everything)\n"
@@ -43,8 +47,12 @@ def dev(args: argparse.Namespace) -> int:
     try:
         return process.wait()
     except KeyboardInterrupt:
+        # Asked to stop (Ctrl-C, SIGTERM): dagster dev's own exit code then says only
+        # that it was interrupted, so a clean stop exits 0 (no `make: *** Error 1`).
         process.send_signal(signal.SIGINT)
-        return process.wait()
+        process.wait()
+        print("stopped", flush=True)
+        return 0
     finally:
         stack.stop()
 

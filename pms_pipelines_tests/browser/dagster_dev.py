@@ -61,8 +61,10 @@ def dagster_dev(
         location = _wait_until_loaded(process, url, log, timeout_s)
         yield DagsterDev(url=url, location=location, log=log)
     finally:
-        _stop(process, state)
+        stopped_cleanly = _stop(process, state)
         shutil.rmtree(state, ignore_errors=True)
+    # Asked to stop, the stack exits 0 (Ctrl-C of `make dev` ends without an error).
+    assert stopped_cleanly is not False, f"the stack exited with {process.returncode}"
 
 
 def _wait_until_loaded(process: subprocess.Popen, url: str, log: Path, timeout_s: float) -> str:
@@ -86,13 +88,15 @@ def _wait_until_loaded(process: subprocess.Popen, url: str, log: Path, timeout_s
                          f"log {log}:\n" + _tail(log))
 
 
-def _stop(process: subprocess.Popen, state: Path) -> None:
+def _stop(process: subprocess.Popen, state: Path) -> bool | None:
     """SIGTERM: the stack stops dagster dev, then Postgres and the emulators. Whatever
-    is left of its session (run workers outliving dagster dev) is killed after."""
+    is left of its session (run workers outliving dagster dev) is killed after. Whether
+    it exited 0 (None: it had already exited, or had to be killed)."""
+    stopped_cleanly = None
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=90)
+            stopped_cleanly = process.wait(timeout=90) == 0
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -101,6 +105,7 @@ def _stop(process: subprocess.Popen, state: Path) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    return stopped_cleanly
 
 
 def _stop_postgres(data_dir: Path) -> None:
