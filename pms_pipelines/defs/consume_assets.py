@@ -20,6 +20,7 @@ from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
 from pms_pipelines.consumer.retention import CheckpointExpired
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_evaluation
 from pms_pipelines.defs.resources import FirehoseResource, KinesisResource, PostgresResource
+from pms_pipelines.defs.run_alive import guarded
 from pms_pipelines.health.stream_position import affected_agencies, retention_outcome
 from pms_pipelines.lake.sink import LakeSink
 from pms_pipelines.settings import schedules
@@ -110,7 +111,7 @@ def consume_stream(
                 max_records=config.max_records,
                 run_id=context.run_id,
                 on_batch=progress,
-                before_commit=sink,
+                before_commit=guarded(context.instance, context.run_id, sink),
                 linger_s=config.linger_s,
                 max_seconds=config.max_seconds,
             )
