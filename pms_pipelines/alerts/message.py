@@ -8,7 +8,27 @@ import json
 from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
+import re
+
 from pms_pipelines.alerts.sanitize import safe_identifier, scrub_first_line
+
+# Dagster explains any SIGKILL of a run or step process as running out of memory
+# (dagster._utils.get_run_crash_explanation). A signal says only that the process was
+# killed; by whom is for the reader to find out, so the guess is replaced by the choices.
+_SIGNAL_GUESS = re.compile(
+    r"(was terminated by signal \d+ \((\w+)\)\.) This usually indicates that the process "
+    r"was killed by the operating system due to running out of memory\..*", re.DOTALL)
+
+
+def explain_signal(text: str | None) -> str | None:
+    """`text` with Dagster's out-of-memory guess for a killed process replaced by what a
+    signal can mean."""
+    if text is None:
+        return None
+    return _SIGNAL_GUESS.sub(
+        lambda m: f"{m.group(1)} Not necessarily memory: kill, deploy and termination "
+        "send it too; look for OOM events.", text)
+
 
 RUN_FAILURE = "run_failure"
 CHECK_FAILURE = "check_failure"
@@ -61,7 +81,7 @@ def run_failure_alert(
         agency=safe_identifier(agency),
         step=safe_identifier(", ".join(steps)) if steps else None,
         error_class=safe_identifier(error_class),
-        summary=scrub_first_line(error_message),
+        summary=scrub_first_line(explain_signal(error_message)),
         url=run_url(ui_base_url, run_id),
     )
 

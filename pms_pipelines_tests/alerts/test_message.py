@@ -84,3 +84,23 @@ def test_check_failure_alert_and_sns_shape() -> None:
 def test_sns_subject_is_ascii_and_bounded() -> None:
     subject = sns_subject(_run_alert(job="é" * 300))
     assert subject.isascii() and len(subject) <= 100 and "\n" not in subject
+
+
+def test_a_killed_process_is_not_blamed_on_memory() -> None:
+    from pms_pipelines.alerts.message import explain_signal
+
+    dagster_says = (
+        "Multiprocess executor: child process for step consume_stream was terminated by "
+        "signal 9 (SIGKILL). This usually indicates that the process was killed by the "
+        "operating system due to running out of memory. Possible solutions include "
+        "increasing the amount of memory available to the run, reducing the amount of "
+        "memory used by the ops in the run, or configuring the executor to run fewer ops "
+        "concurrently.")
+    alert = run_failure_alert(job="consume_shard", run_id="r1", partition=None, agency=None,
+                              steps=["consume_stream"], error_class=None,
+                              error_message=dagster_says, ui_base_url=None)
+    assert "signal 9 (SIGKILL)" in alert.summary
+    assert "running out of memory" not in alert.summary
+    assert "Not necessarily memory" in alert.summary and len(alert.summary) <= 200
+    other = "step failed: ValueError: bad row"
+    assert explain_signal(other) == other and explain_signal(None) is None
