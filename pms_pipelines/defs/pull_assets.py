@@ -26,9 +26,11 @@ from pms_pipelines.pulls.pull_metrics import measured_pull
 
 
 class PullConfig(Config):
-    full: bool = False
+    full: bool = True
     """A full pull reads everything and turns vanished records into deletes; an
-    incremental one asks the PMS only for what changed since the watermark."""
+    incremental one asks the PMS only for what changed since the watermark. Full by
+    default, so a backfill or a materialization launched from the UI re-pulls the agency;
+    the schedules and the webhook worker ask for incremental themselves."""
     republish: bool = False
     """Publish every record read, even those whose content is what was last published
     for them (by default those are left out: only real changes travel)."""
@@ -69,6 +71,10 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
         pms_endpoints: PmsEndpoints,
     ):
         agency_id = context.partition_key
+        if names.AGENCY_TAG not in context.run.tags:  # launched from the UI, not our code
+            context.instance.add_run_tags(context.run_id, {
+                names.AGENCY_TAG: f"{integration.name}/{agency_id}",
+                names.MODE_TAG: "full" if config.full else "incremental"})
         with postgres.connect("pms-pull") as conn:
             agency = agencies.get_agency(conn, integration.name, agency_id)
             conn.commit()
