@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from pms_pipelines.local_stack.stack import AGENCIES, ROOT, prepare_dagster_home, start_stack
@@ -39,22 +40,69 @@ def dev(args: argparse.Namespace) -> int:
     print(f"dagster: UI on {ui} (Ctrl-C stops everything)\n"
           f"command line: . {shell_env}; .venv/bin/python -m pms_pipelines.ops --help",
           flush=True)
+    # Its own session: a stop reaches dagster dev and everything it started (webserver,
+    # daemon, code servers, run workers) at once, as a terminal's Ctrl-C would, whoever
+    # was signalled (the terminal, a process manager, a test).
     process = subprocess.Popen(
         [sys.executable, "-m", "dagster", "dev", "-w", str(ROOT / "workspace.yaml"),
          "-h", "127.0.0.1", "-p", str(args.port)],
-        env=env, cwd=ROOT,
+        env=env, cwd=ROOT, start_new_session=True,
     )
     try:
         return process.wait()
     except KeyboardInterrupt:
         # Asked to stop (Ctrl-C, SIGTERM): dagster dev's own exit code then says only
         # that it was interrupted, so a clean stop exits 0 (no `make: *** Error 1`).
-        process.send_signal(signal.SIGINT)
-        process.wait()
+        stop_group(process)
         print("stopped", flush=True)
         return 0
     finally:
+        stop_group(process)  # whatever outlived dagster dev, before its database goes
         stack.stop()
+
+
+def stop_group(process: subprocess.Popen, grace_s: float = 60.0) -> None:
+    """Interrupt the process's session and wait until every process of it is gone;
+    SIGKILL what is left after `grace_s`."""
+    def alive() -> bool:
+        members = _live_members(process.pid)
+        if members is not None:  # Linux: zombies (left to an init that may not reap) do not count
+            return bool(members)
+        try:
+            os.killpg(process.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    if not alive():
+        return
+    os.killpg(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        process.poll()  # reap dagster dev itself once it exits
+        if not alive():
+            return
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _live_members(pgid: int) -> list[int] | None:
+    """The processes of group `pgid` that are not zombies; None without /proc."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    members = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid and fields[0] != "Z":  # state, ppid, pgrp, ...
+            members.append(int(entry.name))
+    return members
 
 
 def write_shell_env(path: Path, values: dict[str, str]) -> Path:
