@@ -5,10 +5,9 @@ link to the run in the Dagster UI. Nothing else from a run or a check reaches it
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from urllib.parse import quote
-
-import re
 
 from pms_pipelines.alerts.sanitize import safe_identifier, scrub_first_line
 

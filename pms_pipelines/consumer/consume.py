@@ -14,11 +14,9 @@ import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from pms_pipelines.consumer.batch import apply_batch
-from pms_pipelines.consumer.batch_metrics import BatchStats, batch_stats
 from pms_pipelines.db.batch_result import BatchResult
 from pms_pipelines.db.checkpoints import record_last_arrival
 from pms_pipelines.consumer.isolate import ISOLATED_REASON, apply_isolating
@@ -51,7 +49,9 @@ class ConsumeReport:
     checkpoint: str | None = None
     shard_ended: bool = False
     seconds: float = 0.0
-    last_batch: BatchStats | None = None  # the metrics of the batch `add` saw last
+    # The batch `add` saw last, for whoever measures batches (defs/consume_assets.py).
+    last_results: list[BatchResult] = field(default_factory=list, repr=False)
+    last_apply_seconds: float = 0.0
 
     @property
     def events_per_second(self) -> float:
@@ -61,7 +61,7 @@ class ConsumeReport:
             apply_seconds: float = 0.0) -> None:
         """One batch read, applied as one transaction or, if it held a record that could
         not be applied, as several (`results`, in shard order)."""
-        self.last_batch = batch_stats(results, apply_seconds, datetime.now(timezone.utc))
+        self.last_results, self.last_apply_seconds = results, apply_seconds
         self.batches += 1
         self.records += len(batch.records)
         for result in results:

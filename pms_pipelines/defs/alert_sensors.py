@@ -70,16 +70,15 @@ def alert_on_run_failure(context: SensorEvaluationContext, alerts: AlertsResourc
         context, DagsterEventType.RUN_FAILURE, "run failure", destinations,
         lambda record: _run_alert(instance, record, destinations.ui_base_url),
         lambda sent: f"sent {sent} alert(s) for failed runs" if sent else "no new failed runs",
-        passed=lambda record: _count_failed_run(instance, record),
+        passed=_count_failed_run,
     )
 
 
-def _count_failed_run(instance, record) -> None:  # noqa: ANN001
+def _count_failed_run(record) -> None:  # noqa: ANN001
     """The RunsFailed metric, once per failed run: when the cursor moves past it."""
-    run = instance.get_run_by_id(record.event_log_entry.run_id)
-    job = run.job_name if run is not None else "unknown"
-    emit({metric_names.RUNS_FAILED: 1}, {metric_names.JOB: job},
-         {"run_id": record.event_log_entry.run_id})
+    failure = record.event_log_entry
+    emit({metric_names.RUNS_FAILED: 1}, {metric_names.JOB: failure.job_name or "unknown"},
+         {"run_id": failure.run_id})
 
 
 def _run_alert(instance, record, ui_base_url: str) -> Alert | None:  # noqa: ANN001

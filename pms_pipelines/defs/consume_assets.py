@@ -1,6 +1,7 @@
 """The stream as an asset, and the RDS tables the consume job loads from it."""
 
 import time
+from datetime import datetime, timezone
 
 from dagster import (
     AssetExecutionContext,
@@ -15,7 +16,7 @@ from dagster import (
 )
 
 from pms_pipelines.canonical import ENTITIES
-from pms_pipelines.consumer.batch_metrics import emit_batch
+from pms_pipelines.consumer.batch_metrics import batch_stats, emit_batch
 from pms_pipelines.consumer.consume import ConsumeReport, consume_shard
 from pms_pipelines.consumer.retention import CheckpointExpired
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_evaluation
@@ -80,8 +81,9 @@ def consume_stream(
     shown = {"at": time.monotonic(), "records": 0}
 
     def progress(report: ConsumeReport) -> None:
-        if report.last_batch is not None:
-            emit_batch(report.last_batch, kinesis.stream_name, config.shard_id)
+        emit_batch(batch_stats(report.last_results, report.last_apply_seconds,
+                               datetime.now(timezone.utc)),
+                   kinesis.stream_name, config.shard_id)
         if report.batches % 10 == 0:
             context.log.info(
                 f"shard {config.shard_id}: {report.records} records, {report.loaded} loaded, "

@@ -72,9 +72,9 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
     ):
         agency_id = context.partition_key
         if names.AGENCY_TAG not in context.run.tags:  # launched from the UI, not our code
-            context.instance.add_run_tags(context.run_id, {
-                names.AGENCY_TAG: f"{integration.name}/{agency_id}",
-                names.MODE_TAG: "full" if config.full else "incremental"})
+            context.instance.add_run_tags(
+                context.run_id, names.pull_run_tags(integration, agency_id, full=config.full))
+        mode = "full" if config.full else "incremental"
         with postgres.connect("pms-pull") as conn:
             agency = agencies.get_agency(conn, integration.name, agency_id)
             conn.commit()
@@ -83,7 +83,6 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
             failures: list[str] = []
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 entity = key.path[-1]
-                mode = "full" if config.full else "incremental"
                 try:
                     with measured_pull(integration.name, agency_id, entity, mode) as measured:
                         # Per entity: an earlier pull may have rotated a refresh token.

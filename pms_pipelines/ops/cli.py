@@ -260,7 +260,8 @@ def _set_enabled(args: argparse.Namespace) -> int:
     print(describe(agency))
     if not args.enabled:
         from pms_pipelines.ops.resync import GraphQL, GraphQLError
-        from pms_pipelines.ops.waiting_runs import agency_tag, cancel_waiting_runs_graphql
+        from pms_pipelines.ops.waiting_runs import cancel_waiting_runs_graphql
+        from pms_pipelines.pulls.names import agency_tag
 
         try:
             cancelled = cancel_waiting_runs_graphql(GraphQL(args.dagster_url), args.pms,

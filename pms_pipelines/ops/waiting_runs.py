@@ -9,13 +9,9 @@ from __future__ import annotations
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from pms_pipelines.ops.resync import GraphQL, GraphQLError
-from pms_pipelines.pulls.names import AGENCY_TAG
+from pms_pipelines.pulls.names import AGENCY_TAG, agency_tag
 
 WAITING = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
-
-
-def agency_tag(pms: str, agency_id: str) -> str:
-    return f"{pms}/{agency_id}"
 
 
 def cancel_waiting_runs(instance: DagsterInstance, pms: str, agency_id: str) -> list[str]:

@@ -55,7 +55,12 @@ def notice_span(ids: list[int]) -> str:
     return f"{ids[0]}" if len(ids) == 1 else f"{ids[0]}..{ids[-1]} ({len(ids)})"
 
 
+def agency_tag(pms: str, agency_id: str) -> str:
+    """The value of AGENCY_TAG on the agency's runs."""
+    return f"{pms}/{agency_id}"
+
+
 def pull_run_tags(integration: Integration, agency_id: str, *, full: bool,
                   mode: str | None = None) -> dict[str, str]:
-    return {AGENCY_TAG: f"{integration.name}/{agency_id}",
+    return {AGENCY_TAG: agency_tag(integration.name, agency_id),
             MODE_TAG: mode or ("full" if full else "incremental")}

@@ -154,9 +154,9 @@ def test_the_dashboard_names_only_metrics_that_exist() -> None:
     for namespace, metric, dimensions in shown:
         _check_metric(namespace, metric, dimensions)
     # The one shard-level metric the stream publishes is the one the dashboard shows.
-    stream = [b for b in resources("aws_kinesis_stream")][0].body
+    [stream] = resources("aws_kinesis_stream")
     shard_level = {m for n, m, d in shown if n == "AWS/Kinesis" and "ShardId" in d}
-    assert shard_level == set(stream["shard_level_metrics"]) == {"IteratorAgeMilliseconds"}
+    assert shard_level == set(stream.body["shard_level_metrics"]) == {"IteratorAgeMilliseconds"}
 
 
 def test_every_metric_the_code_emits_is_on_the_dashboard_or_an_alarm() -> None:
