@@ -251,3 +251,30 @@ def test_a_check_that_keeps_failing_alerts_once_until_it_passes(dagster_instance
     ]
     assert len(webhook.bodies) == 2
 
+
+
+def test_each_failed_run_is_counted_once_as_a_metric(dagster_instance, webhook, capsys) -> None:
+    """RunsFailed (EMF on stdout, by job) once per failed run: when the cursor passes it,
+    not again when a delivery is retried, and also where no destination is set."""
+    from pms_pipelines.metrics.emf import parse
+
+    def counted() -> list[str]:
+        return [doc["Job"] for doc in parse(capsys.readouterr().out.splitlines())
+                if "RunsFailed" in doc]
+
+    resources = _resources(webhook.url)
+    start = _tick(alert_on_run_failure, dagster_instance, None, resources)
+    _fail_a_run(dagster_instance)
+    webhook.statuses = [500, 502, 503]
+    capsys.readouterr()
+    with pytest.raises(Exception, match="webhook failed"):
+        _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
+    assert counted() == []  # not past the cursor yet
+    tick = _tick(alert_on_run_failure, dagster_instance, start.cursor, resources)
+    assert counted() == ["failing_pull"]
+    _tick(alert_on_run_failure, dagster_instance, tick.cursor, resources)
+    assert counted() == []
+
+    _fail_a_run(dagster_instance)
+    _tick(alert_on_run_failure, dagster_instance, tick.cursor, _resources())
+    assert counted() == ["failing_pull"]
