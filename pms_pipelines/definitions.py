@@ -36,11 +36,12 @@ def build_definitions(
         pull_jobs.append(job)
         pull_schedules.extend(build_pull_schedules(integration, job))
     upstream = [pull_asset_key(i, e) for i in registry.values() for e in i.entities]
-    health_checks, health_job, health_schedule = build_health_checks(registry.values())
+    health_checks, health_view, health_job, health_schedule = build_health_checks(
+        registry.values())
     webhook_jobs = [build_webhook_worker(i) for i in registry.values() if i.webhooks]
     return Definitions(
-        assets=[*pull_assets, stream_spec(upstream), consume_stream, compact_lake_day,
-                *athena_specs()],
+        assets=[health_view, *pull_assets, stream_spec(upstream), consume_stream,
+                compact_lake_day, *athena_specs()],
         asset_checks=health_checks,
         jobs=[*pull_jobs, *webhook_jobs, consume_job, lake_job, health_job,
               purge_old_runs, *build_ops_jobs(registry)],

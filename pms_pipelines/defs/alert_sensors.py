@@ -45,6 +45,7 @@ from pms_pipelines.alerts.delivery import (
 )
 from pms_pipelines.alerts.message import Alert, check_failure_alert, run_failure_alert
 from pms_pipelines.alerts.repeats import ERROR, PASSED, WARN, starts_failing
+from pms_pipelines.defs.health_view import HEALTH_KEY
 from pms_pipelines.defs.resources import AlertsResource
 from pms_pipelines.metrics import names as metric_names
 from pms_pipelines.metrics.emf import emit
@@ -205,10 +206,12 @@ def _records_of(event_type: DagsterEventType, after: int | None) -> EventRecords
 
 
 def _check_alert(record, ui_base_url: str) -> Alert | None:  # noqa: ANN001
-    """The alert for a failed ERROR evaluation; None for a pass or a WARN."""
+    """The alert for a failed ERROR evaluation; None for a pass or a WARN, and for the
+    health view's checks, which restate checks and runs that alert themselves."""
     entry = record.event_log_entry
     evaluation = entry.dagster_event.asset_check_evaluation_data
-    if evaluation.passed or evaluation.severity != AssetCheckSeverity.ERROR:
+    if (evaluation.passed or evaluation.severity != AssetCheckSeverity.ERROR
+            or evaluation.asset_key == HEALTH_KEY):
         return None
     texts = [v.value for v in evaluation.metadata.values() if isinstance(v.value, str)]
     return check_failure_alert(

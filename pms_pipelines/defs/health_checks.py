@@ -18,7 +18,8 @@ job, every few minutes (`PMS_HEALTH_CRON`), and show on the asset they are about
 The consume run also records `retention_gap` itself, as ERROR, the moment it stops with
 `CheckpointExpired` (see `consume_assets`). The lake's checks are evaluated by the
 compaction run, where the day's data is at hand (see `lake_assets`). Logic and
-thresholds live in `pms_pipelines.health` and `pms_pipelines.settings`.
+thresholds live in `pms_pipelines.health` and `pms_pipelines.settings`. The same job
+refreshes the health view (`health_view`), which shows them all on one screen.
 """
 
 from collections.abc import Iterable
@@ -42,6 +43,7 @@ from dagster import (
 
 from pms_pipelines.defs.check_outcomes import RETENTION_GAP, check_result, last_metadata
 from pms_pipelines.defs.consume_assets import STREAM_KEY, rds_table_key
+from pms_pipelines.defs.health_view import build_health_view
 from pms_pipelines.defs.pull_assets import pull_asset_key
 from pms_pipelines.defs.resources import KinesisResource, PostgresResource
 from pms_pipelines.defs.runs_in_flight import IN_FLIGHT
@@ -49,6 +51,7 @@ from pms_pipelines.health.dead_letters import DeadLetterCursor, Scope, new_dead_
 from pms_pipelines.health.freshness import pull_freshness
 from pms_pipelines.health.integrity import dangling_references
 from pms_pipelines.health.outcome import ERROR, WARN
+from pms_pipelines.health.overview import PmsScope
 from pms_pipelines.health.webhooks import webhooks_flowing
 from pms_pipelines.health.stream_position import consumer_lag, retention_gaps, shard_positions
 from pms_pipelines.integrations.kit.integration import Integration
@@ -181,13 +184,16 @@ def rds_integrity(postgres: PostgresResource):
 
 
 def build_health_checks(integrations: Iterable[Integration]):  # noqa: ANN201
-    """The checks, the job that evaluates them all, and its schedule."""
+    """The checks, the health view, the job that evaluates them all, and its schedule."""
+    integrations = list(integrations)
     checks = [*(pull_checks(i) for i in integrations), stream_health, rds_integrity]
+    view = build_health_view({i.name: PmsScope(i.entities, sorted(notified_entities(i)))
+                              for i in integrations})
     job = define_asset_job(
-        HEALTH_JOB, selection=AssetSelection.checks(*checks),
+        HEALTH_JOB, selection=AssetSelection.checks(*checks) | AssetSelection.assets(view),
         tags={"dagster/max_runtime": "600"},
-        description="Evaluate the health checks: pull freshness, consumer lag, retention "
-        "gaps, dead letters, referential integrity.",
+        description="Evaluate the health checks (pull freshness, consumer lag, retention "
+        "gaps, dead letters, referential integrity) and refresh the health view.",
     )
 
     @schedule(
@@ -205,5 +211,5 @@ def build_health_checks(integrations: Iterable[Integration]):  # noqa: ANN201
                               f"{run.status.value.lower()}: no second one behind it")
         return RunRequest()
 
-    return checks, job, health_checks_schedule
+    return checks, view, job, health_checks_schedule
 

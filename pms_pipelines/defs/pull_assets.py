@@ -84,7 +84,8 @@ def build_pull_assets(integration: Integration):  # noqa: ANN201 - a Dagster mul
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 entity = key.path[-1]
                 try:
-                    with measured_pull(integration.name, agency_id, entity, mode) as measured:
+                    with measured_pull(integration.name, agency_id, entity, mode,
+                                       conn) as measured:
                         # Per entity: an earlier pull may have rotated a refresh token.
                         credentials = resolve_credentials(
                             agency.credentials_ref, integration.credential_fields,

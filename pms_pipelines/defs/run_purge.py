@@ -2,7 +2,8 @@
 (with their event logs) older than `PMS_RUN_RETENTION_DAYS`, oldest first and a bounded
 number per run. Dagster's storage shares the database with the pipeline's tables (RDS
 in AWS); the instance's `retention` block (dagster.yaml) purges sensor and schedule
-ticks the same way. Runs that have not finished are never touched."""
+ticks the same way. Runs that have not finished are never touched. The pull log the
+health view reads (`ingest.pull_log`) is cut at the same age."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +18,8 @@ from dagster import (
     op,
 )
 
+from pms_pipelines.db.pull_log import delete_pull_log_before
+from pms_pipelines.defs.resources import PostgresResource
 from pms_pipelines.settings import schedules
 
 PURGE_JOB = "purge_old_runs"
@@ -31,7 +34,8 @@ class PurgeConfig(Config):
 
 
 @op(name="delete_old_runs")
-def delete_old_runs(context: OpExecutionContext, config: PurgeConfig) -> None:
+def delete_old_runs(context: OpExecutionContext, config: PurgeConfig,
+                    postgres: PostgresResource) -> None:
     instance = context.instance
     cutoff = datetime.now(timezone.utc) - timedelta(days=config.keep_days)
     records = instance.get_run_records(
@@ -44,11 +48,15 @@ def delete_old_runs(context: OpExecutionContext, config: PurgeConfig) -> None:
     more = " (more remain: the next purge goes on)" if len(records) == config.max_runs else ""
     context.log.info(f"deleted {len(records)} finished run(s) created before "
                      f"{cutoff:%Y-%m-%d %H:%M} UTC{more}")
+    with postgres.connect("pms-purge") as conn:
+        deleted = delete_pull_log_before(conn, cutoff)
+    context.log.info(f"deleted {deleted} ingest.pull_log row(s) of pulls before "
+                     f"{cutoff:%Y-%m-%d %H:%M} UTC")
 
 
 @job(name=PURGE_JOB, tags={"dagster/max_runtime": "3600"},
-     description="Delete finished runs (and their event logs) older than "
-     "PMS_RUN_RETENTION_DAYS.")
+     description="Delete finished runs (and their event logs), and the pull log, older "
+     "than PMS_RUN_RETENTION_DAYS.")
 def purge_old_runs() -> None:
     delete_old_runs()
 

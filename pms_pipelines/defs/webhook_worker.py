@@ -44,7 +44,8 @@ def build_webhook_worker(integration: Integration):  # noqa: ANN201 - a Dagster 
         served_ids: list[int] = []
         with postgres.connect("pms-webhook-worker") as conn:
             def pull(agency: agencies.Agency, entity: str, todo: EntityWork) -> Any:
-                with measured_pull(pms, agency.agency_id, entity, names.WEBHOOK_MODE) as measured:
+                with measured_pull(pms, agency.agency_id, entity, names.WEBHOOK_MODE,
+                                   conn) as measured:
                     measured.report = pull_and_publish(
                         integration, agency_id=agency.agency_id, entity=entity,
                         # Per entity: an earlier pull may have rotated a refresh token.

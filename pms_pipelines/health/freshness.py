@@ -12,18 +12,28 @@ would need a query per dynamic partition.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pms_pipelines.health.outcome import ERROR, Outcome, listing, when
 
 
-def pull_freshness(
+@dataclass(frozen=True)
+class EntityFreshness:
+    entity: str
+    agency_id: str
+    last_success: datetime | None
+    since: datetime  # the later of the last success and the (re-)registration
+    late: bool
+
+
+def entity_freshness(
     conn: Any, pms: str, entities: Sequence[str], window: timedelta, now: datetime
-) -> dict[str, Outcome]:
-    """One outcome per entity. An agency's clock starts at its last successful pull, or
-    at its registration (or re-enabling) when that is later, so a new agency gets one
-    window for its first pull."""
+) -> list[EntityFreshness]:
+    """Per entity and enabled agency of `pms`, whether it is late. An agency's clock
+    starts at its last successful pull, or at its registration (or re-enabling) when that
+    is later, so a new agency gets one window for its first pull."""
     rows = conn.execute(
         "SELECT e.entity, a.agency_id, w.updated_at, "
         "GREATEST(w.updated_at, a.updated_at) AS since "
@@ -34,16 +44,25 @@ def pull_freshness(
         (list(entities), pms),
     ).fetchall()
     conn.commit()
+    return [EntityFreshness(entity, agency, last, since, late=since < now - window)
+            for entity, agency, last, since in rows]
+
+
+def pull_freshness(
+    conn: Any, pms: str, entities: Sequence[str], window: timedelta, now: datetime
+) -> dict[str, Outcome]:
+    """One outcome per entity: fails (ERROR) while an agency is late (`entity_freshness`)."""
+    facts = entity_freshness(conn, pms, entities, window, now)
     outcomes = {}
     for entity in entities:
-        agencies = [(agency, last, since) for e, agency, last, since in rows if e == entity]
-        late = [(agency, last) for agency, last, since in agencies if since < now - window]
+        agencies = [f for f in facts if f.entity == entity]
+        late = [(f.agency_id, f.last_success) for f in agencies if f.late]
         lines = [
             f"{agency}: last success {when(last)}"
             + ("" if last is None else f" ({(now - last).total_seconds() / 60:.0f} min ago)")
             for agency, last in late
         ]
-        successes = [last for _, last, _ in agencies if last is not None]
+        successes = [f.last_success for f in agencies if f.last_success is not None]
         outcomes[entity] = Outcome(
             passed=not late,
             severity=ERROR,

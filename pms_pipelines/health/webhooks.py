@@ -6,16 +6,27 @@ finding changes while no notice arrived in the window mean the vendor stopped se
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pms_pipelines.health.outcome import WARN, Outcome, listing, when
 
 
-def webhooks_flowing(conn: Any, pms: str, entities: Sequence[str], window: timedelta,
-                     now: datetime) -> dict[str, Outcome]:
-    """Per entity the vendor's webhooks name: the agencies (registered with a webhook
-    account) whose polls found changes in the window while none of their notices came."""
+@dataclass(frozen=True)
+class AgencyWebhooks:
+    entity: str
+    agency_id: str
+    found_changes_at: datetime | None  # the last poll that found changes
+    last_notice_at: datetime | None  # the last notice of the agency, any entity
+    quiet: bool
+
+
+def agency_webhooks(conn: Any, pms: str, entities: Sequence[str], window: timedelta,
+                    now: datetime) -> list[AgencyWebhooks]:
+    """Per entity the vendor's webhooks name and agency registered with a webhook account:
+    whether it is quiet — its polls found changes in the window while none of its
+    notices came."""
     rows = conn.execute(
         "SELECT w.entity, a.agency_id, w.found_changes_at, "
         "(SELECT max(n.received_at) FROM ingest.webhook_notice n "
@@ -28,11 +39,20 @@ def webhooks_flowing(conn: Any, pms: str, entities: Sequence[str], window: timed
     ).fetchall()
     conn.commit()
     since = now - window
+    return [AgencyWebhooks(entity, agency, found, last, quiet=(
+        found is not None and found >= since and (last is None or last < since)))
+        for entity, agency, found, last in rows]
+
+
+def webhooks_flowing(conn: Any, pms: str, entities: Sequence[str], window: timedelta,
+                     now: datetime) -> dict[str, Outcome]:
+    """One outcome per entity: warns while an agency is quiet (`agency_webhooks`)."""
+    facts = agency_webhooks(conn, pms, entities, window, now)
     outcomes = {}
     for entity in entities:
-        agencies = [(a, found, last) for e, a, found, last in rows if e == entity]
-        quiet = [(a, found, last) for a, found, last in agencies
-                 if found is not None and found >= since and (last is None or last < since)]
+        agencies = [f for f in facts if f.entity == entity]
+        quiet = [(f.agency_id, f.found_changes_at, f.last_notice_at)
+                 for f in agencies if f.quiet]
         minutes = window.total_seconds() / 60
         outcomes[entity] = Outcome(
             passed=not quiet,

@@ -50,8 +50,9 @@ def test_health_checks_pass_warn_and_fail(
     first = _evaluate(instance)
     from pms_pipelines.defs.health_checks import notified_entities
 
+    health_view_checks = len(REGISTRY) + 1  # one per PMS and the stream's
     assert len(first) == sum(2 * len(i.entities) + len(notified_entities(i))
-                             for i in REGISTRY.values()) + 3 + 2
+                             for i in REGISTRY.values()) + 3 + 2 + health_view_checks
     # No agency registered with a webhook account: nothing for webhooks_flowing to judge.
     flowing = first[("buildium/tenancy", "webhooks_flowing")]
     assert flowing.passed and _meta(flowing)["agencies"] == 0
