@@ -46,13 +46,16 @@ kinesalite: $(STAMP)  ## install kinesalite for the resharding tests (quick once
 	else echo "node/npm not found: the kinesalite resharding tests will be skipped"; fi
 
 # Debian's chromium and chromedriver for the browser test of the Dagster UI
-# (pms_pipelines_tests/browser). Installed with apt-get when root; else that test skips.
+# (pms_pipelines_tests/browser), and a colour emoji font for the health view's 🔴🟡🟢
+# in its screenshots. Installed with apt-get when root; else that test skips.
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 chromium:  ## install headless Chromium for the browser test (quick once done)
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+		&& [ -e $(EMOJI_FONT) ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Debian's chromium and chromium-driver for the browser test"; \
+		echo "installing Debian's chromium, chromium-driver and an emoji font for the browser test"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium chromium-driver >/dev/null; } \
+			chromium chromium-driver fonts-noto-color-emoji >/dev/null; } \
 		|| echo "apt-get could not install chromium: the browser test will be skipped"; \
 	else echo "chromium/chromedriver not found and not root with apt-get: the browser test will be skipped"; fi
 

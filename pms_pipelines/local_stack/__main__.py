@@ -17,7 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from pms_pipelines.defs.health_view import HEALTH_KEY
 from pms_pipelines.local_stack.stack import AGENCIES, ROOT, prepare_dagster_home, start_stack
+
+HEALTH_PATH = "/assets/" + "/".join(HEALTH_KEY.path)
 
 
 def dev(args: argparse.Namespace) -> int:
@@ -38,6 +41,7 @@ def dev(args: argparse.Namespace) -> int:
     shell_env = write_shell_env(args.state_dir / "env.sh", {
         **stack.env, "DAGSTER_URL": ui})
     print(f"dagster: UI on {ui} (Ctrl-C stops everything)\n"
+          f"health at a glance: {ui}{HEALTH_PATH} (docs/runbook.md starts there)\n"
           f"command line: . {shell_env}; .venv/bin/python -m pms_pipelines.ops --help",
           flush=True)
     # Its own session: a stop reaches dagster dev and everything it started (webserver,

@@ -69,3 +69,51 @@ def wait_for_backfill(base_url: str, backfill_id: str, timeout_s: float) -> dict
         if time.monotonic() > deadline:
             raise AssertionError(f"backfill {backfill_id} not done after {timeout_s:.0f}s: {backfill}")
         time.sleep(2)
+
+
+def launch_job(base_url: str, location: str, job: str, run_config: dict[str, Any]) -> str:
+    """Launch a run of `job` as the launchpad does; its run id."""
+    data = graphql(base_url, """mutation($params: ExecutionParams!) {
+        launchRun(executionParams: $params) { __typename
+            ... on LaunchRunSuccess { run { runId } }
+            ... on PythonError { message }
+            ... on RunConfigValidationInvalid { errors { message } }
+            ... on InvalidSubsetError { message }
+            ... on UnauthorizedError { message } } }""", {"params": {
+        "selector": {"repositoryLocationName": location, "repositoryName": "__repository__",
+                     "jobName": job},
+        "runConfigData": run_config,
+    }})
+    result = data["launchRun"]
+    if result["__typename"] != "LaunchRunSuccess":
+        raise AssertionError(f"{job} not launched: {result}")
+    return result["run"]["runId"]
+
+
+def wait_for_run(base_url: str, run_id: str, timeout_s: float) -> str:
+    """The run's status once it finished."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        data = graphql(base_url, """query($id: ID!) { runOrError(runId: $id) {
+            __typename ... on Run { status } ... on PythonError { message } } }""",
+                       {"id": run_id})
+        run = data["runOrError"]
+        if run["__typename"] != "Run":
+            raise AssertionError(f"run {run_id}: {run}")
+        if run["status"] in {"SUCCESS", "FAILURE", "CANCELED"}:
+            return run["status"]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id} not done after {timeout_s:.0f}s: {run}")
+        time.sleep(2)
+
+
+def runs_of(base_url: str, job: str, tags: dict[str, str]) -> list[dict[str, str]]:
+    """The runs of `job` carrying `tags`, newest first: run id and status."""
+    data = graphql(base_url, """query($filter: RunsFilter!) { runsOrError(filter: $filter) {
+        __typename ... on Runs { results { runId status } } ... on PythonError { message } } }""",
+                   {"filter": {"pipelineName": job,
+                               "tags": [{"key": k, "value": v} for k, v in tags.items()]}})
+    runs = data["runsOrError"]
+    if runs["__typename"] != "Runs":
+        raise AssertionError(f"runs of {job}: {runs}")
+    return runs["results"]

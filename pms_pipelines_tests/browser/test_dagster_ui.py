@@ -1,6 +1,8 @@
 """The Dagster UI of the local stack, seen in headless Chromium as a person sees it: every
 asset group, the consumer sensor's ticks, a materialization's metadata plotted, a lake
-check's result, and a backfill of one agency launched through GraphQL that completes.
+check's result, a backfill of one agency launched through GraphQL that completes, and
+the health view showing an agency registered with wrong credentials as failing and
+every other agency as healthy.
 
 Screenshots go to .browser_screenshots/ (gitignored); their paths are printed."""
 
@@ -17,13 +19,22 @@ from pms_pipelines.canonical import ENTITIES
 from pms_pipelines.definitions import defs
 from pms_pipelines.defs.consume_assets import rds_table_key
 from pms_pipelines.defs.consumer_sensor import consumer_sensor
+from pms_pipelines.defs.health_checks import HEALTH_JOB
+from pms_pipelines.defs.health_view import HEALTH_KEY
 from pms_pipelines.defs.lake_assets import lake_key
 from pms_pipelines.integrations import REGISTRY
+from pms_pipelines.pulls import names
 from pms_pipelines.lake.checks import CHECKS
 from pms_pipelines.local_stack.stack import AGENCIES
 from pms_pipelines_tests.browser.chromium import MISSING, Page, binaries, chromium
 from pms_pipelines_tests.browser.dagster_dev import ROOT, DagsterDev, dagster_dev
-from pms_pipelines_tests.browser.graphql import launch_asset_backfill, wait_for_backfill
+from pms_pipelines_tests.browser.graphql import (
+    launch_asset_backfill,
+    launch_job,
+    runs_of,
+    wait_for_backfill,
+    wait_for_run,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,7 +43,14 @@ SHOTS = ROOT / ".browser_screenshots"
 # first full pulls, the consume runs, the backfill and the lake run are work enough for
 # two cores.
 AGENCY = AGENCIES[0]
-STACK_ENV = {"PMS_INCREMENTAL_CRON": "0 0 1 1 *"}
+# An agency of the first PMS registered (without the access check) with credentials its
+# sandbox refuses: its pulls fail, and the health view must say so.
+WRONG = "wrong-credentials"
+WRONG_PMS = sorted(REGISTRY)[0]
+WRONG_CREDS = "PMS_CRED_BROWSER_WRONG"
+STACK_ENV = {"PMS_INCREMENTAL_CRON": "0 0 1 1 *",
+             **{f"{WRONG_CREDS}_{f.upper()}": "not-the-secret"
+                for f in REGISTRY[WRONG_PMS].credential_fields}}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +85,7 @@ def asset_path(key) -> str:  # noqa: ANN001 - an AssetKey
     return "/assets/" + "/".join(key.path)
 
 
-@pytest.mark.timeout(480)
+@pytest.mark.timeout(660)
 def test_dagster_ui(stack: DagsterDev, page: Page, capsys: pytest.CaptureFixture) -> None:
     started = time.monotonic()
     specs = list(defs.resolve_all_asset_specs())
@@ -78,6 +96,11 @@ def test_dagster_ui(stack: DagsterDev, page: Page, capsys: pytest.CaptureFixture
         stack.url, [s.key.path for s in specs if s.group_name == pms], [agency],
         tags={"pms/agency": f"{pms}/{agency}"},
     )
+    # An operator job: it starts ahead of the queued pulls; the agency sensor then pulls.
+    register = launch_job(stack.url, stack.location, "ops_register_agency", {"ops": {
+        "register_agency": {"config": {
+            "pms": WRONG_PMS, "agency_id": WRONG, "display_name": "Wrong credentials",
+            "credentials_ref": f"env:{WRONG_CREDS}", "check": False}}}})
 
     # 1. The consumer sensor ticks, and a tick asked for consume runs once pulls published.
     page.open(f"/locations/{stack.location}/sensors/{consumer_sensor.name}")
@@ -122,7 +145,24 @@ def test_dagster_ui(stack: DagsterDev, page: Page, capsys: pytest.CaptureFixture
                        rf"{agency}[\s\S]*Status\nSucceeded", timeout_s=60, reload_every_s=15)
     page.screenshot("agency-backfill")
 
-    # 5. The global asset graph shows a box for every group of the Definitions, each with
+    # 5. The health view, refreshed once the wrongly registered agency's pull failed:
+    # that agency failing, every other one healthy.
+    assert wait_for_run(stack.url, register, timeout_s=60) == "SUCCESS"
+    wrong_tag = {names.AGENCY_TAG: names.agency_tag(WRONG_PMS, WRONG)}
+    page.wait_for(f"a failed pull of {WRONG_PMS}/{WRONG}", lambda _: any(
+        r["status"] == "FAILURE" for r in runs_of(
+            stack.url, names.pull_job_name(REGISTRY[WRONG_PMS]), wrong_tag)), timeout_s=180)
+    health_run = launch_job(stack.url, stack.location, HEALTH_JOB, {})
+    assert wait_for_run(stack.url, health_run, timeout_s=180) == "SUCCESS"
+    page.open(asset_path(HEALTH_KEY))
+    page.wait_for_text(f"{WRONG_PMS}/{WRONG} failing in the health view",
+                       rf"failing\s+{WRONG_PMS}\s+{WRONG}\b", timeout_s=60, reload_every_s=15)
+    for name in sorted(REGISTRY):
+        page.wait_for_text(f"{name}/{agency} healthy in the health view",
+                           rf"healthy\s+{name}\s+{agency}\b", timeout_s=10)
+    page.screenshot("health-view")
+
+    # 6. The global asset graph shows a box for every group of the Definitions, each with
     # its assets' statuses (last, so the picture in the README shows them materialized).
     groups = {s.group_name for s in specs}
     assert set(REGISTRY) <= groups, f"a PMS without its asset group: {sorted(groups)}"
