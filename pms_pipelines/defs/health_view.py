@@ -49,7 +49,6 @@ AGENCY_COLUMNS = TableSchema(columns=[
     TableColumn("status", "string", description="🔴 failing, 🟡 degraded, 🟢 healthy"),
     TableColumn("pms", "string"),
     TableColumn("agency", "string"),
-    TableColumn("why", "string", description="What makes it red or amber"),
     TableColumn("last_success_min", "float",
                 description="Minutes since the last successful pull of its least recently "
                 "pulled entity (empty: never)"),
@@ -62,6 +61,7 @@ AGENCY_COLUMNS = TableSchema(columns=[
     TableColumn("last_webhook_min", "float",
                 description="Minutes since its last webhook notice (empty: none, or not "
                 "registered for webhooks)"),
+    TableColumn("why", "string", description="What makes it red or amber"),
 ])
 
 
@@ -82,13 +82,13 @@ def agency_record(agency: AgencyHealth) -> TableRecord:
         "status": _label(agency.status),
         "pms": agency.pms,
         "agency": agency.agency_id,
-        "why": "; ".join(agency.why) or "—",
         "last_success_min": _minutes(agency.last_success_age_s),
         "pulls_ok_24h": agency.pulls.succeeded,
         "pulls_failed_24h": agency.pulls.failed,
         "records_per_s": agency.pulls.records_per_s,
         "dead_letters_24h": agency.dead_letters,
         "last_webhook_min": _minutes(agency.last_notice_age_s) if agency.webhooks else None,
+        "why": "; ".join(agency.why) or "—",
     })
 
 

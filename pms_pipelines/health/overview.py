@@ -37,6 +37,7 @@ HEALTHY, DEGRADED, FAILING = "healthy", "degraded", "failing"
 ORDER = (FAILING, DEGRADED, HEALTHY)  # worst first
 MARK = {FAILING: "🔴", DEGRADED: "🟡", HEALTHY: "🟢"}
 DAY = timedelta(hours=24)
+ERROR_SHOWN = 160  # characters of a pull's error in `why` (its run's logs have it whole)
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,11 @@ def classify_agency(
     if late:
         failing.append(f"no successful {', '.join(late)} pull in {minutes}")
     never = {f.entity for f in fresh if f.last_success is None or f.last_success < f.since}
-    for last in pulls.last:
-        if last.succeeded or last.entity in late:
-            continue
-        error = f": {last.error}" if last.error else ""
-        if last.entity in never:
-            failing.append(f"{last.entity} pulls fail, none succeeded since it was "
-                           f"registered{error}")
-        else:
-            degraded.append(f"last {last.entity} pull failed{error}")
+    failed = [p for p in pulls.last if not p.succeeded and p.entity not in late]
+    for entities, error in _by_error([p for p in failed if p.entity in never]):
+        failing.append(f"{entities} pulls fail, none succeeded since it was registered{error}")
+    for entities, error in _by_error([p for p in failed if p.entity not in never]):
+        degraded.append(f"last {entities} pull failed{error}")
     if dead_letters:
         degraded.append(f"{dead_letters} record(s) refused by the mapping in 24 h "
                         "(dead letters awaiting a redrive)")
@@ -125,6 +122,17 @@ def classify_agency(
     if failing:
         return FAILING, tuple(failing + degraded)
     return (DEGRADED, tuple(degraded)) if degraded else (HEALTHY, ())
+
+
+def _by_error(failed: Sequence[LastPull]) -> list[tuple[str, str]]:
+    """The failed pulls grouped by error: ("landlord, tenant", ": <error>") each."""
+    groups: dict[str, list[str]] = {}
+    for pull in failed:
+        error = pull.error or ""
+        if len(error) > ERROR_SHOWN:
+            error = error[: ERROR_SHOWN - 1] + "…"
+        groups.setdefault(f": {error}" if error else "", []).append(pull.entity)
+    return [(", ".join(sorted(entities)), error) for error, entities in groups.items()]
 
 
 def classify_stream(lag: Outcome, gaps: Outcome, dead_letters: int) -> tuple[str, tuple[str, ...]]:

@@ -160,6 +160,9 @@ def test_dagster_ui(stack: DagsterDev, page: Page, capsys: pytest.CaptureFixture
     for name in sorted(REGISTRY):
         page.wait_for_text(f"{name}/{agency} healthy in the health view",
                            rf"healthy\s+{name}\s+{agency}\b", timeout_s=10)
+    table = page.wait_for("the agencies table", lambda b: next(iter(b.find_elements(
+        By.XPATH, "//td[normalize-space()='summary']")), None), timeout_s=10)
+    page.browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", table)
     page.screenshot("health-view")
 
     # 6. The global asset graph shows a box for every group of the Definitions, each with

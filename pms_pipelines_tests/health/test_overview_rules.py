@@ -57,7 +57,8 @@ def test_pulls_that_never_succeeded_since_registration_fail_at_once() -> None:
                                              LastPull("tenant", False, "HTTP 401")), 0, [],
                                   WINDOW)
     assert status == FAILING
-    assert why[0] == "property pulls fail, none succeeded since it was registered: HTTP 401"
+    assert why == ("property, tenant pulls fail, none succeeded since it was registered: "
+                   "HTTP 401",)  # one line per error, not per entity
     # Re-registered (new credentials) after its last success: the same.
     renewed = (fresh("property", NOW - timedelta(hours=2),
                      registered=NOW - timedelta(minutes=1)),)
@@ -86,3 +87,9 @@ def test_stream_status_follows_the_severity_of_its_checks() -> None:
     assert classify_stream(Outcome(False, "lag", ERROR), passed, 0)[0] == FAILING
     assert classify_stream(passed, Outcome(False, "gap"), 0) == (FAILING, ("gap",))
     assert classify_stream(passed, passed, 1)[0] == FAILING
+
+
+def test_a_long_error_is_cut_in_why() -> None:
+    error = "PmsApiError: " + "x" * 1000
+    status, why = classify_agency(OK, pulls(LastPull("property", False, error)), 0, [], WINDOW)
+    assert status == DEGRADED and len(why[0]) < 200 and why[0].endswith("…")
