@@ -22,6 +22,7 @@ from dagster import (
 
 from pms_pipelines.alerts.delivery import NO_DESTINATION
 from pms_pipelines.defs.alert_sensors import alert_on_failed_check, alert_on_run_failure
+from pms_pipelines.defs.health_view import HEALTH_KEY
 from pms_pipelines.defs.resources import AlertsResource
 from pms_pipelines_tests.alerts.conftest import WEBHOOK_SECRET_PATH
 
@@ -203,6 +204,24 @@ def test_a_failed_check_alerts_once(dagster_instance, webhook, sns_topic) -> Non
     assert message["kind"] == "check_failure" and message["check"] == "masked"
     assert message["asset"] == "tenants" and message["run_id"] == result.run_id
     _assert_clean(json.dumps(published))
+
+
+@asset(key=HEALTH_KEY, check_specs=[AssetCheckSpec("buildium_agencies_healthy",
+                                                   asset=HEALTH_KEY)])
+def health_view():
+    yield MaterializeResult()
+    yield AssetCheckResult(check_name="buildium_agencies_healthy", passed=False,
+                           severity=AssetCheckSeverity.ERROR)
+
+
+def test_the_health_views_checks_do_not_alert(dagster_instance, webhook) -> None:
+    """They restate checks and runs that alert themselves."""
+    resources = _resources(webhook.url)
+    start = _tick(alert_on_failed_check, dagster_instance, None, resources)
+    assert materialize([health_view], instance=dagster_instance).success
+    tick = _tick(alert_on_failed_check, dagster_instance, start.cursor, resources)
+    assert tick.skip_message == "no new failed check evaluations"
+    assert int(tick.cursor) > int(start.cursor) and not webhook.bodies
 
 
 def test_a_check_alert_that_cannot_be_delivered_fails_the_tick_and_is_retried(
