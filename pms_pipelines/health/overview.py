@@ -189,10 +189,10 @@ def _age(moment: datetime | None, now: datetime) -> float | None:
 
 
 def agency_overview(conn: Any, scopes: Mapping[str, PmsScope], settings: Health,
-                    now: datetime) -> list[AgencyHealth]:
+                    letters: Mapping[tuple[str, str], int], now: datetime) -> list[AgencyHealth]:
+    """`letters`: the pull-stage dead letters of the day per (pms, agency)."""
     window = timedelta(seconds=settings.pull_freshness_s)
     counts = pull_counts(conn, now - DAY)
-    letters, _ = dead_letter_counts(conn, now - DAY)
     rows = []
     for pms, scope in sorted(scopes.items()):
         fresh = entity_freshness(conn, pms, scope.entities, window, now)
@@ -203,16 +203,14 @@ def agency_overview(conn: Any, scopes: Mapping[str, PmsScope], settings: Health,
             mine = [f for f in fresh if f.agency_id == agency]
             my_hooks = [h for h in hooks if h.agency_id == agency]
             pulls = counts.get((pms, agency), PullCounts())
-            status, why = classify_agency(mine, pulls, letters.get((pms, agency), 0),
-                                          my_hooks, window)
+            dead_letters = letters.get((pms, agency), 0)
+            status, why = classify_agency(mine, pulls, dead_letters, my_hooks, window)
             successes = [f.last_success for f in mine]
-            last_notice = max((h.last_notice_at for h in my_hooks if h.last_notice_at),
-                              default=webhook_agencies.get(agency))
             rows.append(AgencyHealth(
                 pms, agency, status, why,
                 None if None in successes else _age(min(successes), now),
-                pulls, letters.get((pms, agency), 0), agency in webhook_agencies,
-                _age(last_notice, now)))
+                pulls, dead_letters, agency in webhook_agencies,
+                _age(webhook_agencies.get(agency), now)))
     rows.sort(key=lambda a: (ORDER.index(a.status), a.pms, a.agency_id))
     return rows
 
@@ -230,8 +228,8 @@ def _webhook_agencies(conn: Any, pms: str) -> dict[str, datetime | None]:
 
 
 def stream_overview(kinesis: Any, conn: Any, stream: str, settings: Health,
-                    now: datetime) -> StreamHealth:
-    _, consume_letters = dead_letter_counts(conn, now - DAY)
+                    consume_letters: int, now: datetime) -> StreamHealth:
+    """`consume_letters`: the consume-stage dead letters of the day."""
     try:
         positions = shard_positions(kinesis, conn, stream)
         lag = consumer_lag(positions, now, settings.lag_warn_s, settings.lag_error_s)
@@ -247,7 +245,9 @@ def stream_overview(kinesis: Any, conn: Any, stream: str, settings: Health,
 
 def overview(conn: Any, kinesis: Any, stream: str, scopes: Mapping[str, PmsScope],
              settings: Health, now: datetime) -> Overview:
-    agencies = agency_overview(conn, scopes, settings, now)
+    pull_letters, consume_letters = dead_letter_counts(conn, now - DAY)
+    agencies = agency_overview(conn, scopes, settings, pull_letters, now)
     counts = {pms: {status: sum(1 for a in agencies if a.pms == pms and a.status == status)
                     for status in ORDER} for pms in sorted(scopes)}
-    return Overview(agencies, stream_overview(kinesis, conn, stream, settings, now), counts)
+    stream_health = stream_overview(kinesis, conn, stream, settings, consume_letters, now)
+    return Overview(agencies, stream_health, counts)

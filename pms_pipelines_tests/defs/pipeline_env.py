@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, JobDefinition
+from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    ExecuteInProcessResult,
+    JobDefinition,
+)
 from dagster._core.remote_origin import (
     GrpcServerCodeLocationOrigin,
     RemoteJobOrigin,
@@ -36,7 +42,10 @@ def register_sandbox_agency(
         conn.commit()
 
 
-def run_full_pull(instance: DagsterInstance, agency_id: str, full: bool = True) -> None:
+def run_full_pull(instance: DagsterInstance, agency_id: str, full: bool = True,
+                  succeeds: bool = True) -> None:
+    """A Buildium pull of the agency as the agency sensor requests it; it must succeed,
+    or with `succeeds=False` fail."""
     from pms_pipelines.definitions import defs
     from pms_pipelines.defs.agency_sensor import pull_run_request
     from pms_pipelines.integrations import REGISTRY
@@ -46,9 +55,18 @@ def run_full_pull(instance: DagsterInstance, agency_id: str, full: bool = True) 
     request = pull_run_request(integration, agency_id, full=full)
     result = defs.resolve_job_def(request.job_name).execute_in_process(
         run_config=request.run_config, partition_key=agency_id, instance=instance,
-        tags=request.tags,
+        tags=request.tags, raise_on_error=succeeds,
     )
+    assert result.success is succeeds
+
+
+def run_health_checks(instance: DagsterInstance) -> ExecuteInProcessResult:
+    """One `health_checks` run (the checks and the health view); it must succeed."""
+    from pms_pipelines.definitions import defs
+
+    result = defs.resolve_job_def("health_checks").execute_in_process(instance=instance)
     assert result.success
+    return result
 
 
 def consume_until_caught_up(instance: DagsterInstance, db_url: str, stream: str) -> int:

@@ -15,6 +15,7 @@ from pms_pipelines_tests.defs.pipeline_env import (
     consume_until_caught_up,
     register_sandbox_agency,
     run_full_pull,
+    run_health_checks,
 )
 
 pytestmark = pytest.mark.integration
@@ -22,12 +23,8 @@ WARN, ERROR = AssetCheckSeverity.WARN, AssetCheckSeverity.ERROR
 
 
 def _evaluate(instance: DagsterInstance) -> dict:
-    from pms_pipelines.definitions import defs
-
-    result = defs.resolve_job_def("health_checks").execute_in_process(instance=instance)
-    assert result.success
     return {(e.asset_key.to_user_string(), e.check_name): e
-            for e in result.get_asset_check_evaluations()}
+            for e in run_health_checks(instance).get_asset_check_evaluations()}
 
 
 def _meta(evaluation) -> dict:  # noqa: ANN001

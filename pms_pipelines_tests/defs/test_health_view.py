@@ -14,6 +14,7 @@ from pms_pipelines_tests.defs.pipeline_env import (
     consume_until_caught_up,
     register_sandbox_agency,
     run_full_pull,
+    run_health_checks,
 )
 
 pytestmark = pytest.mark.integration
@@ -21,10 +22,7 @@ WRONG = "wrong-credentials"
 
 
 def _view(instance: DagsterInstance) -> tuple[dict, dict]:
-    from pms_pipelines.definitions import defs
-
-    result = defs.resolve_job_def("health_checks").execute_in_process(instance=instance)
-    assert result.success
+    result = run_health_checks(instance)
     [materialization] = result.asset_materializations_for_node("on_call__health")
     metadata = {name: value.value for name, value in materialization.metadata.items()}
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()
@@ -35,7 +33,6 @@ def _view(instance: DagsterInstance) -> tuple[dict, dict]:
 def test_a_failing_agency_is_red_and_one_that_pulls_is_not(
     buildium_sandbox, kinesis_stream, db_url, monkeypatch
 ) -> None:
-    from pms_pipelines.definitions import defs
     from pms_pipelines.integrations import REGISTRY
 
     good = buildium_sandbox.agency_id
@@ -49,10 +46,7 @@ def test_a_failing_agency_is_red_and_one_that_pulls_is_not(
         conn.commit()
     instance = DagsterInstance.ephemeral()
     run_full_pull(instance, good)
-    instance.add_dynamic_partitions("buildium_agencies", [WRONG])
-    failed = defs.resolve_job_def("buildium_pull_job").execute_in_process(
-        partition_key=WRONG, instance=instance, raise_on_error=False)
-    assert not failed.success
+    run_full_pull(instance, WRONG, succeeds=False)
     consume_until_caught_up(instance, db_url, kinesis_stream)
 
     metadata, checks = _view(instance)
